@@ -1,0 +1,1 @@
+"""Camera registry, probes and event adapters."""

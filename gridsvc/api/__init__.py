@@ -1,0 +1,1 @@
+"""HTTP adapter: FastAPI app factory, dependencies, problem responses and routers."""

@@ -1,0 +1,32 @@
+"""Typed dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from gridsvc.auth import Principal, parse_bearer
+from gridsvc.services.keys import principal_for
+from gridsvc.settings import Settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def current_principal(request: Request, engine: EngineDep) -> Principal:
+    """The caller, from ``Authorization: Bearer KEY``; 401 without a valid key."""
+    return principal_for(engine, parse_bearer(request.headers.get("authorization")))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

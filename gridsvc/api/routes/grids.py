@@ -1,0 +1,136 @@
+"""Districts, streets, communities and grids as GeoJSON; imports of boundary files."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from gridsvc.api.deps import CurrentPrincipal, EngineDep, SettingsDep
+from gridsvc.auth import Action, authorize
+from gridsvc.errors import InvalidInput
+from gridsvc.repositories.units import UnitFilter
+from gridsvc.services import imports, units
+
+router = APIRouter(prefix="/api/v1", tags=["grids"])
+GEOJSON = "application/geo+json"
+MAX_LIMIT = 10_000
+
+
+class LevelParam(StrEnum):
+    street = "street"
+    community = "community"
+    grid = "grid"
+
+
+class ImportLevel(StrEnum):
+    district = "district"
+    street = "street"
+    community = "community"
+    grid = "grid"
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``minLon,minLat,maxLon,maxLat`` in WGS 84 degrees; InvalidInput with the reason."""
+    if not text:
+        return None
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(
+            f"bbox '{text}' must be four numbers: minLon,minLat,maxLon,maxLat"
+        ) from None
+    if len(values) != 4:
+        raise InvalidInput(f"bbox '{text}' has {len(values)} numbers; it needs 4")
+    x0, y0, x1, y1 = values
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise InvalidInput(f"bbox '{text}' is out of range or has min greater than max")
+    return x0, y0, x1, y1
+
+
+def _geojson(body: dict, request: Request, limit: int, offset: int) -> JSONResponse:
+    links = [{"rel": "self", "href": str(request.url), "type": GEOJSON}]
+    if offset + body["numberReturned"] < body["numberMatched"]:
+        nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
+        links.append({"rel": "next", "href": str(nxt), "type": GEOJSON})
+    return JSONResponse({**body, "links": links}, media_type=GEOJSON)
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Features per page")]
+Offset = Annotated[int, Query(ge=0, description="Features to skip")]
+
+
+@router.get("/districts", summary="Districts loaded, as GeoJSON")
+def list_districts(
+    request: Request, engine: EngineDep, principal: CurrentPrincipal,
+    limit: Limit = 100, offset: Offset = 0,
+) -> JSONResponse:  # fmt: skip
+    body = units.feature_collection(
+        engine, principal, UnitFilter(level="district"), limit=limit, offset=offset
+    )
+    return _geojson(body, request, limit, offset)
+
+
+@router.get("/grids", summary="Streets, communities or grids, as GeoJSON")
+def list_grids(
+    request: Request,
+    engine: EngineDep,
+    principal: CurrentPrincipal,
+    level: LevelParam | None = None,
+    parent: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
+    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
+) -> JSONResponse:
+    f = UnitFilter(
+        adcode=district, level=level.value if level else None, parent=parent, bbox=parse_bbox(bbox)
+    )
+    body = units.feature_collection(engine, principal, f, limit=limit, offset=offset)
+    return _geojson(body, request, limit, offset)
+
+
+@router.get("/grids/{code}", summary="One unit (district, street, community or grid)")
+def get_grid(code: str, engine: EngineDep, principal: CurrentPrincipal) -> JSONResponse:
+    return JSONResponse(units.unit_feature(engine, principal, code), media_type=GEOJSON)
+
+
+@router.get("/grids/{code}/children", summary="The children of one unit")
+def get_children(
+    code: str, request: Request, engine: EngineDep, principal: CurrentPrincipal,
+    limit: Limit = 1000, offset: Offset = 0,
+) -> JSONResponse:  # fmt: skip
+    body = units.children(engine, principal, code, limit=limit, offset=offset)
+    return _geojson(body, request, limit, offset)
+
+
+@router.post("/grids/import", summary="Import a boundary file for one level")
+async def import_grids(
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
+    crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
+    level: Annotated[ImportLevel, Form()],
+    district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
+    strict: Annotated[bool, Form()] = False,
+    dry_run: Annotated[bool, Form()] = False,
+) -> dict:
+    authorize(principal, Action.IMPORT_UNITS)
+    name = Path(file.filename or "upload.geojson").name
+    with tempfile.TemporaryDirectory(prefix="gridsvc-import-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        report = await run_in_threadpool(
+            imports.import_file, engine, path, source=name, level=level.value, crs=crs,
+            district=district or settings.default_district, strict=strict, dry_run=dry_run,
+        )  # fmt: skip
+    return report.to_dict()

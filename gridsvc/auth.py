@@ -1,0 +1,97 @@
+"""Roles, principals and the one authorisation check. Pure: no I/O.
+
+Keys look like ``gsk_<prefix>_<secret>``; only the SHA-256 of the whole key is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from gridsvc.errors import Forbidden, NotFound, Unauthorized
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    GRID_LEADER = "grid_leader"
+    INTEGRATOR = "integrator"
+    PLANNER = "planner"
+
+
+class Action(StrEnum):
+    READ_UNITS = "read_units"
+    IMPORT_UNITS = "import_units"
+    MANAGE_KEYS = "manage_keys"
+    EXPORT = "export"
+    PUSH_CAMERA_EVENTS = "push_camera_events"
+
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.OPERATOR: frozenset({Action.READ_UNITS}),
+    Role.GRID_LEADER: frozenset({Action.READ_UNITS}),
+    Role.PLANNER: frozenset({Action.READ_UNITS, Action.EXPORT}),
+    Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's prefix, role, optional district and grid scope."""
+
+    key_prefix: str
+    role: Role
+    district: str | None = None
+    grid_codes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def grid_scoped(self) -> bool:
+        return self.role is Role.GRID_LEADER
+
+
+def authorize(principal: Principal, action: Action) -> None:
+    """Raise Forbidden unless the principal's role allows ``action``."""
+    if action not in PERMISSIONS[principal.role]:
+        raise Forbidden(f"role '{principal.role}' may not {action.replace('_', ' ')}")
+
+
+def can_see_unit(principal: Principal, code: str) -> bool:
+    """Whether the principal may read the unit ``code`` (district and grid scope)."""
+    if principal.district and not code.startswith(principal.district):
+        return False
+    if not principal.grid_scoped:
+        return True
+    # a grid leader sees its own grids and the street/community/district above them
+    return any(own == code or own.startswith(code) for own in principal.grid_codes)
+
+
+def require_unit(principal: Principal, code: str) -> None:
+    """Raise NotFound (not Forbidden: existence is not disclosed) for a unit out of scope."""
+    authorize(principal, Action.READ_UNITS)
+    if not can_see_unit(principal, code):
+        raise NotFound(f"no grid with code '{code}'")
+
+
+def new_key() -> tuple[str, str, str]:
+    """A fresh key: (key, prefix, sha256 hex of the key)."""
+    prefix = secrets.token_hex(4)
+    key = f"gsk_{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, hash_key(key)
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 hex digest of a key (keys are random, so no salt or stretching is needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def parse_bearer(header: str | None) -> str:
+    """The key from an ``Authorization: Bearer KEY`` header; Unauthorized otherwise."""
+    if not header:
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("malformed Authorization header: expected 'Bearer <key>'")
+    return token.strip()

@@ -1,0 +1,88 @@
+"""The schema, declared once; Alembic migrations are checked against it.
+
+Every table holding district data carries ``adcode``, the distribution column
+for Citus (SPEC §7); its primary key starts with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    DateTime,
+    Float,
+    Index,
+    MetaData,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gridsvc.geo import SRID
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LEVELS = ("district", "street", "community", "grid")
+ROLES = ("admin", "operator", "grid_leader", "integrator", "planner")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """A district, street, community or grid of the unified hierarchy."""
+
+    __tablename__ = "units"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    level: Mapped[str] = mapped_column(String(9))
+    parent_code: Mapped[str | None] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)
+    area_m2: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(Text)
+    properties: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"level IN {LEVELS}", name="level"),
+        CheckConstraint("code LIKE adcode || '%'", name="code_in_district"),
+        CheckConstraint(
+            "length(code) = CASE level WHEN 'district' THEN 6 WHEN 'street' THEN 9 "
+            "WHEN 'community' THEN 12 ELSE 15 END",
+            name="code_length",
+        ),
+        Index("ix_units_adcode_parent_code", "adcode", "parent_code"),
+        Index("ix_units_adcode_level", "adcode", "level"),
+        Index("ix_units_geom", "geom", postgresql_using="gist"),
+    )
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 hash is kept. Not district data: a reference table."""
+
+    __tablename__ = "api_keys"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text, server_default="")
+    district: Mapped[str | None] = mapped_column(String(6))
+    grid_codes: Mapped[list[str]] = mapped_column(ARRAY(String(15)), server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)

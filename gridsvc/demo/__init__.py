@@ -1,0 +1,1 @@
+"""Synthetic demo data: a plausible street/community/grid hierarchy for a real district."""

@@ -1,0 +1,96 @@
+"""Load a bundled real district and its generated hierarchy through the normal import path."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from gridsvc.coding import Level
+from gridsvc.demo.generate import generate_hierarchy
+from gridsvc.errors import InvalidInput, Unauthorized
+from gridsvc.repositories import units as units_repo
+from gridsvc.repositories.units import UnitFilter
+from gridsvc.services.imports import import_table
+from gridsvc.services.keys import create_key, principal_for
+from ingest.readers import FeatureTable, read_layer
+
+#: Where the urban core is (WGS 84 lon, lat) for bundled districts that have one off-centre.
+URBAN_CENTRES: dict[str, tuple[float, float]] = {
+    "530302": (103.795, 25.500),  # 麒麟区: Qujing city centre
+    "350205": (118.030, 24.480),  # 海沧区
+}
+
+
+def bundled_districts() -> dict[str, dict[str, str]]:
+    """Rows of the bundled ``index.csv`` keyed by adcode."""
+    index = resources.files("gridsvc") / "data" / "districts" / "index.csv"
+    with index.open(encoding="utf-8") as fh:
+        return {row["adcode"]: row for row in csv.DictReader(fh)}
+
+
+def district_name(row: dict[str, str]) -> str:
+    """The display name of a bundled district, e.g. 曲靖市麒麟区."""
+    return f"{row['city']}{row['district']}" if row.get("district") else row["city"]
+
+
+def load_demo(
+    engine: Engine, adcode: str, *, seed: int = 0, log: Callable[[str], object] = lambda _: None
+) -> str:
+    """Load district ``adcode`` and generate its streets, communities and grids, once."""
+    with engine.connect() as conn:
+        grids = units_repo.count_units(conn, UnitFilter(adcode=adcode, level="grid"))
+    if grids:
+        return f"district {adcode} already loaded with {grids} grids: reusing the database"
+    rows = bundled_districts()
+    if adcode not in rows:
+        raise InvalidInput(
+            f"no bundled boundary for district {adcode}; bundled: {', '.join(sorted(rows))}"
+        )
+    path = Path(str(resources.files("gridsvc") / "data" / "districts" / rows[adcode]["file"]))
+    table = read_layer(path, source=f"bundled:{path.name}")
+    table.codes, table.names = [adcode], [district_name(rows[adcode])]
+    log(f"importing the boundary of {table.names[0]} ({adcode}) from GCJ-02")
+    import_table(engine, table, level="district", crs="gcj02", district=adcode)
+    with engine.connect() as conn:
+        boundary = units_repo.shapes(conn, adcode, ["district"])[0].geometry
+    log(f"generating streets, communities and grids (seed {seed})")
+    units = generate_hierarchy(boundary, adcode, seed, urban_center=URBAN_CENTRES.get(adcode))
+    counts = {}
+    for level in (Level.STREET, Level.COMMUNITY, Level.GRID):
+        mine = [u for u in units if u.level is level]
+        counts[level.value] = len(mine)
+        table = FeatureTable(
+            geometries=np.asarray([u.geometry for u in mine], dtype=object),
+            codes=[u.code for u in mine],
+            names=[u.name for u in mine],
+            parent_codes=[u.parent_code for u in mine],
+            source=f"demo:{adcode}:seed{seed}",
+        )
+        report = import_table(engine, table, level=level.value, crs="EPSG:4326", district=adcode)
+        log(report.summary())
+    return (
+        f"district {adcode} loaded: {counts['street']} streets, "
+        f"{counts['community']} communities, {counts['grid']} grids"
+    )
+
+
+def ensure_admin_key(engine: Engine, path: Path) -> str:
+    """The demo admin key kept in ``path``, created (mode 0600) when missing or revoked."""
+    if path.is_file():
+        key = path.read_text().strip()
+        try:
+            principal_for(engine, key)
+            return key
+        except Unauthorized:
+            pass
+    key, _ = create_key(engine, "admin", name="demo admin")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key + "\n")
+    os.chmod(path, 0o600)
+    return key

@@ -1,0 +1,62 @@
+"""API keys table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.sql import func
+
+from gridsvc.db.models import ApiKey
+
+
+def insert_key(
+    conn: Connection,
+    *,
+    prefix: str,
+    key_hash: str,
+    role: str,
+    name: str = "",
+    district: str | None = None,
+    grid_codes: list[str] | None = None,
+) -> None:
+    """Store a new key's hash and scope."""
+    conn.execute(
+        insert(ApiKey).values(
+            prefix=prefix, key_hash=key_hash, role=role, name=name,
+            district=district, grid_codes=grid_codes or [],
+        )
+    )  # fmt: skip
+
+
+def find_active(conn: Connection, key_hash: str) -> dict | None:
+    """The unrevoked key with this hash, as a mapping, or None."""
+    row = (
+        conn.execute(
+            select(ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes).where(
+                ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def list_keys(conn: Connection) -> list[dict]:
+    """Every key's public fields (never the hash)."""
+    rows = conn.execute(
+        select(
+            ApiKey.prefix, ApiKey.role, ApiKey.name, ApiKey.district, ApiKey.grid_codes,
+            ApiKey.created_at, ApiKey.revoked_at,
+        ).order_by(ApiKey.created_at)
+    ).mappings()  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+def revoke(conn: Connection, prefix: str) -> bool:
+    """Revoke the key with this prefix; False when there is no such active key."""
+    result = conn.execute(
+        update(ApiKey)
+        .where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    return result.rowcount > 0

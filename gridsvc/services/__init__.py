@@ -1,0 +1,1 @@
+"""Domain services: decisions and transactions between the API/CLI and repositories."""

@@ -1,0 +1,88 @@
+"""Import one level of the hierarchy from a file, in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from gridsvc.coding import Level
+from gridsvc.errors import InvalidInput
+from gridsvc.geo.crs import parse_crs
+from gridsvc.repositories import units as units_repo
+from ingest.grids import ImportContext, plan_import
+from ingest.readers import FeatureTable, read_layer
+from ingest.report import ImportReport
+
+
+class ImportRejected(InvalidInput):
+    """An import with errors: nothing was written; the report says why, feature by feature."""
+
+    def __init__(self, report: ImportReport):
+        first = report.errors[0].message if report.errors else ""
+        super().__init__(
+            f"import rejected with {len(report.errors)} errors; nothing was written. "
+            f"First: {first}",
+            errors=[i.to_dict() for i in report.errors],
+            report=report.to_dict(),
+        )
+        self.report = report
+
+
+def load_context(conn, adcode: str, level: Level) -> ImportContext:  # type: ignore[no-untyped-def]
+    """District outline, parent units and existing siblings for an import of ``level``."""
+    if level is Level.DISTRICT:
+        return ImportContext(adcode=adcode)
+    wanted = [Level.DISTRICT.value, level.parent.value, level.value]
+    shapes = units_repo.shapes(conn, adcode, set(wanted))
+    district = next((s.geometry for s in shapes if s.level == "district"), None)
+    if district is None:
+        raise InvalidInput(
+            f"district {adcode} is not loaded; import its boundary first "
+            f"(gridsvc import-grids FILE --level district --district {adcode})"
+        )
+    return ImportContext(
+        adcode=adcode,
+        district=district,
+        parents={s.code: s.geometry for s in shapes if s.level == level.parent.value},
+        siblings={s.code: (s.parent_code, s.geometry) for s in shapes if s.level == level.value},
+    )
+
+
+def import_table(
+    engine: Engine,
+    table: FeatureTable,
+    *,
+    level: str,
+    crs: str,
+    district: str,
+    strict: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Check and write ``table``; raise ImportRejected (nothing written) on any error."""
+    lvl = _level(level)
+    system = parse_crs(crs)
+    with engine.begin() as conn:
+        ctx = load_context(conn, district, lvl)
+        plan = plan_import(table, lvl, system, ctx, strict=strict, dry_run=dry_run)
+        if plan.report.errors:
+            raise ImportRejected(plan.report)
+        if not dry_run:
+            plan.report.written = units_repo.upsert(conn, plan.rows)
+    return plan.report
+
+
+def import_file(
+    engine: Engine, path: Path, *, source: str | None = None, **options
+) -> ImportReport:  # type: ignore[no-untyped-def]
+    """Read a GeoJSON, GeoPackage or zipped Shapefile and import it (see import_table)."""
+    return import_table(engine, read_layer(path, source=source), **options)
+
+
+def _level(level: str) -> Level:
+    try:
+        return Level(level)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown level '{level}': use district, street, community or grid"
+        ) from None

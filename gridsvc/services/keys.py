@@ -1,0 +1,54 @@
+"""Creating, checking and revoking API keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from gridsvc.auth import Principal, Role, hash_key, new_key
+from gridsvc.coding import Level, validate_code
+from gridsvc.errors import InvalidInput, Unauthorized
+from gridsvc.repositories import keys as keys_repo
+
+
+def create_key(
+    engine: Engine,
+    role: str,
+    *,
+    name: str = "",
+    district: str | None = None,
+    grids: list[str] | None = None,
+) -> tuple[str, str]:
+    """Create a key; return (key, prefix). The key itself is shown once and never stored."""
+    try:
+        role_ = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"unknown role '{role}': use one of {allowed}") from None
+    grids = list(grids or [])
+    if role_ is Role.GRID_LEADER and not grids:
+        raise InvalidInput("a grid_leader key needs at least one grid code (--grid CODE)")
+    for code in grids:
+        problem = validate_code(code, Level.GRID)
+        if problem:
+            raise InvalidInput(f"--grid {code}: {problem}")
+    key, prefix, digest = new_key()
+    with engine.begin() as conn:
+        keys_repo.insert_key(
+            conn, prefix=prefix, key_hash=digest, role=role_.value, name=name,
+            district=district, grid_codes=grids,
+        )  # fmt: skip
+    return key, prefix
+
+
+def principal_for(engine: Engine, key: str) -> Principal:
+    """The principal a key stands for; Unauthorized when unknown or revoked."""
+    with engine.connect() as conn:
+        row = keys_repo.find_active(conn, hash_key(key))
+    if row is None:
+        raise Unauthorized("unknown or revoked API key")
+    return Principal(
+        key_prefix=row["prefix"],
+        role=Role(row["role"]),
+        district=row["district"],
+        grid_codes=frozenset(row["grid_codes"] or ()),
+    )

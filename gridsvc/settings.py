@@ -1,0 +1,39 @@
+"""Settings: one module, read from the environment with the GRIDSVC_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything gridsvc can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDSVC_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an external PostGIS; unset = the embedded cluster",
+    )
+    home: Path = Field(default=Path(".gridsvc"), description="State directory")
+    pg_dir: Path | None = Field(default=None, description="Embedded cluster data directory")
+    pg_bindir: Path | None = Field(default=None, description="PostgreSQL binaries directory")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_district: str = "530302"
+    api_title: str = "gridsvc"
+    db_pool_size: int = 10
+
+    @property
+    def embedded_dir(self) -> Path:
+        """Data directory of the embedded PostgreSQL cluster."""
+        return (self.pg_dir or self.home / "pg").resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once; tests call `get_settings.cache_clear()`."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Loaders: read boundary files, convert coordinates, validate codes and topology."""

@@ -1,0 +1,1 @@
+"""Command view, vector tiles and GIS exports."""

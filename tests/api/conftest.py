@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from gridsvc.api.app import create_app
+from gridsvc.services.keys import create_key
+from gridsvc.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def client(database_url: str, demo_district: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_url, default_district=demo_district)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def first_grid(engine: Engine, demo_district: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT min(code) FROM units WHERE adcode = :a AND level = 'grid'"),
+            {"a": demo_district},
+        ).scalar_one()
+
+
+@pytest.fixture(scope="session")
+def keys(engine: Engine, first_grid: str) -> dict[str, str]:
+    """One key per role; the grid leader's is scoped to the first grid."""
+    out = {}
+    for role in ("admin", "operator", "planner", "integrator"):
+        out[role], _ = create_key(engine, role, name=f"test {role}")
+    out["grid_leader"], _ = create_key(engine, "grid_leader", grids=[first_grid])
+    return out
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
