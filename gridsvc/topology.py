@@ -21,7 +21,6 @@ from shapely.geometry.base import BaseGeometry
 from gridsvc.geo.measure import (
     areas_m2,
     as_geometry_array,
-    bounds_centre,
     non_empty,
     polygonal_parts,
     representative_points,
@@ -177,10 +176,10 @@ def check_within_parent(
     shapely.prepare(parent_geom)
     idx = np.flatnonzero(non_empty(arr))
     idx = idx[~shapely.covers(parent_geom, arr[idx])]
-    sub, origin = arr[idx], bounds_centre(parent_geom)
-    child_area = areas_m2(sub, origin)
+    sub = arr[idx]
+    child_area = areas_m2(sub)
     outside = polygonal_parts(shapely.difference(sub, parent_geom))
-    out_area = areas_m2(outside, origin)
+    out_area = areas_m2(outside)
     if tolerance_m2 is None:
         tol = np.maximum(OUTSIDE_TOLERANCE_MIN_M2, OUTSIDE_TOLERANCE_FRACTION * child_area)
     else:
@@ -217,7 +216,7 @@ def check_overlaps(
     inner = ~shapely.touches(arr[left], arr[right])  # skip neighbours sharing only an edge
     left, right = left[inner], right[inner]
     shared = polygonal_parts(shapely.intersection(arr[left], arr[right]))
-    areas = areas_m2(shared, bounds_centre(arr))
+    areas = areas_m2(shared)
     rep = np.flatnonzero(areas > tolerance_m2)
     return _emit(
         OVERLAP,
@@ -242,7 +241,7 @@ def check_gaps(
     pieces = shapely.get_parts(
         polygonal_parts(as_geometry_array(shapely.difference(parent_geom, union)))
     )
-    areas = areas_m2(pieces, bounds_centre(parent_geom))
+    areas = areas_m2(pieces)
     order = np.argsort(-areas, kind="stable")
     order = order[areas[order] > tolerance_m2]
     return _emit(

@@ -68,9 +68,13 @@ class _Density:
         ratio = math.log(RURAL_AREA_KM2 / URBAN_AREA_KM2)
         d = np.hypot(x - self.centre[0], y - self.centre[1]) / 1000.0
         area = URBAN_AREA_KM2 * np.exp(ratio * _smoothstep((d - CORE_RADIUS_KM) / RAMP_KM))
-        town_ratio = math.log(RURAL_AREA_KM2 / TOWN_AREA_KM2)
-        for tx, ty in self.towns:
-            d = np.hypot(x - tx, y - ty) / 1000.0
+        if len(self.towns):
+            # The town profile grows with distance, so only the nearest town matters.
+            d2 = np.full(np.shape(x), np.inf)
+            for tx, ty in self.towns:
+                d2 = np.minimum(d2, (x - tx) ** 2 + (y - ty) ** 2)
+            d = np.sqrt(d2) / 1000.0
+            town_ratio = math.log(RURAL_AREA_KM2 / TOWN_AREA_KM2)
             town = TOWN_AREA_KM2 * np.exp(town_ratio * _smoothstep(d / TOWN_RADIUS_KM))
             area = np.minimum(area, town)
         return area

@@ -35,7 +35,7 @@ class NameGenerator:
                 if len(set(stem)) == len(stem) and stem[-1] != suffix[0] and name not in self._used:
                     self._used.add(name)
                     return name
-        # Unreachable in practice (tens of thousands of combinations); keep names unique anyway.
+        # Unreachable in practice (over 30 000 stems to draw from); keep names unique anyway.
         name = f"第{len(self._used) + 1}{suffix}"
         self._used.add(name)
         return name

@@ -1,10 +1,9 @@
-"""Metric measurement of lon/lat geometries via a local Lambert azimuthal equal-area projection.
+"""Metric measurement of lon/lat geometries (WGS 84 degrees, SRID 4326).
 
-Geometries are shapely 2 objects in WGS 84 longitude/latitude degrees (SRID 4326). Areas are
-computed in a LAEA projection on the WGS 84 ellipsoid; being equal-area everywhere, it gives
-ellipsoidal areas (to well under 0.1 % for district-sized polygons) whatever the centre, and the
-centre only matters for the (small) distortion of shapes and lengths. Also holds the small
-vectorised array helpers (polygonal parts, representative points) that measurement code shares.
+Areas scale planar square degrees by the ellipsoid's local metres per degree (well under
+0.1 % off for district-sized polygons); ``to_local`` projects to a Lambert azimuthal
+equal-area plane where shapes and lengths are needed. Also holds the small vectorised array
+helpers (polygonal parts, representative points) that measurement code shares.
 """
 
 from __future__ import annotations
@@ -62,8 +61,26 @@ def bounds_centre(geoms: Any) -> tuple[float, float] | None:
     return (float(xmin + xmax) / 2.0, float(ymin + ymax) / 2.0)
 
 
-def areas_m2(geoms: Any, origin: tuple[float, float] | None = None) -> np.ndarray:
-    """Area in square metres of each lon/lat geometry (empty → 0, None → NaN); vectorised."""
+_WGS84_A = 6378137.0
+_WGS84_E2 = 0.00669437999014
+
+
+def metres_per_degree(lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Metres per degree of longitude and of latitude on the WGS 84 ellipsoid at ``lat``."""
+    phi = np.radians(np.asarray(lat, dtype=float))
+    w = np.sqrt(1.0 - _WGS84_E2 * np.sin(phi) ** 2)
+    per_lon = np.radians(1.0) * _WGS84_A * np.cos(phi) / w
+    per_lat = np.radians(1.0) * _WGS84_A * (1.0 - _WGS84_E2) / w**3
+    return per_lon, per_lat
+
+
+def areas_m2(geoms: Any) -> np.ndarray:
+    """Area in square metres of each lon/lat geometry (empty → 0, None → NaN); vectorised.
+
+    The planar area in square degrees is scaled by the ellipsoid's metres per degree at the
+    geometry's centroid latitude. Unlike projecting the vertices first, this keeps a sliver
+    whose vertices are collinear in lon/lat (as PostGIS sees them) at zero area.
+    """
     arr = np.asarray(geoms, dtype=object)
     flat = arr.reshape(-1)
     out = np.zeros(flat.shape, dtype=float)
@@ -71,15 +88,15 @@ def areas_m2(geoms: Any, origin: tuple[float, float] | None = None) -> np.ndarra
     out[missing] = np.nan
     present = ~missing & ~shapely.is_empty(flat)
     if present.any():
-        centre = origin if origin is not None else bounds_centre(flat[present])
-        if centre is not None:
-            out[present] = shapely.area(to_local(flat[present], *centre))
+        geo = flat[present]
+        per_lon, per_lat = metres_per_degree(shapely.get_y(shapely.centroid(geo)))
+        out[present] = shapely.area(geo) * per_lon * per_lat
     return out.reshape(arr.shape)
 
 
-def area_m2(geom: Any, origin: tuple[float, float] | None = None) -> float:
+def area_m2(geom: Any) -> float:
     """Area in square metres of a single lon/lat geometry."""
-    return float(areas_m2(np.array([geom], dtype=object), origin)[0])
+    return float(areas_m2(np.array([geom], dtype=object))[0])
 
 
 def as_geometry_array(geoms: Any) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -48,9 +47,7 @@ class Run:
     def __init__(self, adcode: str, seed: int = 0, **kwargs: object) -> None:
         self.adcode = adcode
         self.boundary = _boundary(adcode)
-        start = time.perf_counter()
         self.units = generate_hierarchy(self.boundary, adcode, seed, **kwargs)  # type: ignore[arg-type]
-        self.seconds = time.perf_counter() - start
         self.by_level: dict[Level, list[GeneratedUnit]] = defaultdict(list)
         for unit in self.units:
             self.by_level[unit.level].append(unit)
@@ -97,10 +94,6 @@ def test_units_come_streets_first_then_communities_then_grids(qilin: Run) -> Non
     for level in (Level.STREET, Level.COMMUNITY, Level.GRID):
         codes = [u.code for u in qilin.level(level)]
         assert codes == sorted(codes)
-
-
-def test_runs_quickly(qilin: Run) -> None:
-    assert qilin.seconds < 10.0
 
 
 # --- codes -------------------------------------------------------------------------------
@@ -290,7 +283,6 @@ def test_small_urban_district(jinjiang: Run) -> None:
     assert float(shapely.area(pieces).sum()) - union.area < 1e-3 * union.area
     assert float(np.median(shapely.area(pieces))) / 1e6 < 0.5
     assert sum(s.name.endswith("街道") for s in jinjiang.level(Level.STREET)) >= 3
-    assert jinjiang.seconds < 5.0
 
 
 # --- input checks ------------------------------------------------------------------------

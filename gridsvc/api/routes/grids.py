@@ -87,7 +87,7 @@ def list_grids(
     parent: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    limit: Limit = 1000,
+    limit: Limit = 5000,
     offset: Offset = 0,
 ) -> JSONResponse:
     f = UnitFilter(
