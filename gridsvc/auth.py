@@ -23,6 +23,8 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     READ_UNITS = "read_units"
+    READ_LAYERS = "read_layers"
+    LOCATE = "locate"
     IMPORT_UNITS = "import_units"
     MANAGE_KEYS = "manage_keys"
     EXPORT = "export"
@@ -31,10 +33,10 @@ class Action(StrEnum):
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: frozenset({Action.READ_UNITS}),
-    Role.GRID_LEADER: frozenset({Action.READ_UNITS}),
-    Role.PLANNER: frozenset({Action.READ_UNITS, Action.EXPORT}),
-    Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS}),
+    Role.OPERATOR: frozenset({Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE}),
+    Role.GRID_LEADER: frozenset({Action.READ_UNITS, Action.LOCATE}),
+    Role.PLANNER: frozenset({Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.EXPORT}),
+    Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
 }
 
 

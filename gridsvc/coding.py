@@ -184,3 +184,85 @@ def number_children(
     for seq, index in enumerate(order, start=1):
         codes[int(index)] = make_code(parent_code, seq)
     return codes
+
+
+# --- Departmental grid codes (CJ/T 349-2010 style) -------------------------------------------
+
+#: Digits of a departmental grid code: service object 6 + adcode 6 + street 3 + community 3
+#: + grid sequence 2.
+DEPT_CODE_LENGTH = 20
+#: Community part of a departmental grid that spans several communities starts here (601–999).
+MULTI_COMMUNITY_FIRST = 601
+_DEPT_PARTS = (
+    ("service_object", 0, 6),
+    ("adcode", 6, 12),
+    ("street", 12, 15),
+    ("community", 15, 18),
+    ("seq", 18, 20),
+)
+
+
+def validate_department_code(code: str, adcode: str | None = None) -> str | None:
+    """Check a 20-digit departmental grid code (and its district); None when fine, else why."""
+    if not isinstance(code, str) or not code:
+        return "departmental grid code must be a non-empty string of digits"
+    if not (code.isascii() and code.isdigit()):
+        return f"departmental grid code must be digits only (got '{code}')"
+    if len(code) != DEPT_CODE_LENGTH:
+        return (
+            f"departmental grid code '{code}' has {len(code)} digits; it has {DEPT_CODE_LENGTH} "
+            "(service object 6 + adcode 6 + street 3 + community 3 + grid sequence 2)"
+        )
+    parts = {name: code[a:b] for name, a, b in _DEPT_PARTS}
+    if parts["service_object"] == "000000":
+        return f"departmental grid code '{code}' has service-object code '000000'"
+    problem = validate_code(parts["adcode"], Level.DISTRICT)
+    if parts["adcode"] == "000000" or problem is not None:
+        return f"departmental grid code '{code}' has an invalid adcode '{parts['adcode']}'"
+    if adcode is not None and parts["adcode"] != adcode:
+        return (
+            f"departmental grid code '{code}' is in district '{parts['adcode']}', "
+            f"not in district '{adcode}'"
+        )
+    if parts["street"] == "000":
+        return f"departmental grid code '{code}' has street '000'; streets start at '001'"
+    if parts["community"] == "000":
+        return (
+            f"departmental grid code '{code}' has community '000'; communities start at '001' "
+            f"('{MULTI_COMMUNITY_FIRST}'–'999' for a grid spanning several communities)"
+        )
+    if parts["seq"] == "00":
+        return f"departmental grid code '{code}' has grid sequence '00'; sequences start at '01'"
+    return None
+
+
+def department_code_parts(code: str) -> dict[str, str]:
+    """Split a valid departmental grid code into service_object, adcode, street, community, seq."""
+    problem = validate_department_code(code)
+    if problem is not None:
+        raise InvalidInput(problem, code=code)
+    return {name: code[a:b] for name, a, b in _DEPT_PARTS}
+
+
+def is_multi_community(code: str) -> bool:
+    """True when a departmental grid code's community part is 601–999 (several communities)."""
+    return int(department_code_parts(code)["community"]) >= MULTI_COMMUNITY_FIRST
+
+
+def make_department_code(service_object: str, community_code: str, seq: int) -> str:
+    """Departmental code: service object (6) + 12-digit community code + 2-digit seq (1..99)."""
+    if isinstance(seq, bool) or not isinstance(seq, (int, np.integer)) or not 1 <= seq <= 99:
+        raise InvalidInput(f"departmental grid sequence must be an integer 1..99 (got {seq!r})")
+    for what, value, digits in (
+        ("service-object", service_object, 6),
+        ("community", community_code, 12),
+    ):
+        if not (
+            isinstance(value, str) and len(value) == digits and value.isascii() and value.isdigit()
+        ):
+            raise InvalidInput(f"{what} code must be {digits} digits (got {value!r})")
+    code = f"{service_object}{community_code}{int(seq):02d}"
+    problem = validate_department_code(code)
+    if problem is not None:
+        raise InvalidInput(problem, code=code)
+    return code

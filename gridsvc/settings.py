@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     default_district: str = "530302"
     api_title: str = "gridsvc"
     db_pool_size: int = 10
+    h3_resolution: int = Field(default=11, ge=7, le=13, description="H3 index resolution")
+    locate_max_points: int = Field(default=1_000_000, description="Points per locate request")
 
     @property
     def embedded_dir(self) -> Path:

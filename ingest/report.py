@@ -49,6 +49,7 @@ class ImportReport:
     dry_run: bool = False
     issues: list[Issue] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)
+    written_codes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Issue]:

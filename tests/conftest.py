@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from gridsvc.db.connect import ensure_database, make_engine
 from gridsvc.db.embedded import EmbeddedCluster, find_bindir
@@ -62,10 +62,14 @@ def demo_district(engine: Engine) -> str:
 
 @pytest.fixture
 def scratch(engine: Engine) -> Iterator[Engine]:
-    """The engine, with every unit outside the read-only district deleted afterwards."""
+    """The engine, with every row outside the read-only district deleted afterwards."""
+    from gridsvc.db.models import Base
+
     yield engine
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM units WHERE adcode <> :a"), {"a": READONLY_DISTRICT})
+        for table in Base.metadata.sorted_tables:
+            if "adcode" in table.c:
+                conn.execute(table.delete().where(table.c.adcode != READONLY_DISTRICT))
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from gridsvc import __version__
 from gridsvc.api import problems
-from gridsvc.api.routes import grids, health
+from gridsvc.api.routes import grids, health, layers, locate
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
+from gridsvc.services.cells import LocatorCache
 from gridsvc.settings import Settings, get_settings
 
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine = make_engine(url, settings.db_pool_size)
             stack.callback(engine.dispose)
             app.state.engine = engine
+            app.state.locators = LocatorCache(settings.h3_resolution)
             yield
 
     app = FastAPI(
@@ -39,4 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(grids.router)
+    app.include_router(layers.router)
+    app.include_router(locate.router)
     return app

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from gridsvc.auth import Principal, parse_bearer
+from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import principal_for
 from gridsvc.settings import Settings
 
@@ -20,7 +21,12 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_locators(request: Request) -> LocatorCache:
+    return request.app.state.locators
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

@@ -11,13 +11,18 @@ from datetime import datetime
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
+    Identity,
     Index,
+    Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -86,3 +91,99 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+
+class DeptLayer(Base):
+    """A departmental grid layer (城管, 综治, 公安…) or a proposed unified grid, versioned."""
+
+    __tablename__ = "dept_layers"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    department: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text, server_default="")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    status: Mapped[str] = mapped_column(String(12), server_default="active")
+    source: Mapped[str | None] = mapped_column(Text)
+    crs: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('departmental', 'proposal')", name="kind"),
+        UniqueConstraint("adcode", "kind", "department", name="uq_dept_layers_department"),
+    )
+
+
+class DeptGrid(Base):
+    """One feature of a departmental layer, clipped to its district."""
+
+    __tablename__ = "dept_grids"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(Text, server_default="")
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)
+    area_m2: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_dept_grids_geom", "geom", postgresql_using="gist"),)
+
+
+class LayerCrosswalk(Base):
+    """Overlap of a departmental grid with a unified grid."""
+
+    __tablename__ = "layer_crosswalk"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    overlap_m2: Mapped[float] = mapped_column(Float)
+    share_of_dept: Mapped[float] = mapped_column(Float)
+    share_of_grid: Mapped[float] = mapped_column(Float)
+
+
+class LayerConflict(Base):
+    """A disagreement between a departmental layer and the unified grid."""
+
+    __tablename__ = "layer_conflicts"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    conflict_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    dept_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    grid_codes: Mapped[list[str]] = mapped_column(ARRAY(String(15)), server_default="{}")
+    area_m2: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=True)
+
+
+class H3Cell(Base):
+    """The H3 index of a district's grids: interior cells name their grid, boundary cells
+    list their candidate grids."""
+
+    __tablename__ = "h3_cells"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    candidates: Mapped[list[str]] = mapped_column(ARRAY(String(15)), server_default="{}")
+
+
+class CellIndexState(Base):
+    """Which H3 index a district has, and its version (bumped on every rebuild)."""
+
+    __tablename__ = "cell_indexes"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    grids: Mapped[int] = mapped_column(Integer, server_default="0")
+    interior_cells: Mapped[int] = mapped_column(Integer, server_default="0")
+    boundary_cells: Mapped[int] = mapped_column(Integer, server_default="0")
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

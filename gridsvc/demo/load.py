@@ -12,12 +12,14 @@ import numpy as np
 from sqlalchemy import Engine
 
 from gridsvc.coding import Level
+from gridsvc.demo.departments import DEPARTMENTS, generate_department_layers
 from gridsvc.demo.generate import generate_hierarchy
 from gridsvc.errors import InvalidInput, Unauthorized
 from gridsvc.repositories import units as units_repo
 from gridsvc.repositories.units import UnitFilter
 from gridsvc.services.imports import import_table
 from gridsvc.services.keys import create_key, principal_for
+from gridsvc.services.layers import import_layer
 from ingest.readers import FeatureTable, read_layer
 
 #: Where the urban core is (WGS 84 lon, lat) for bundled districts that have one off-centre.
@@ -40,7 +42,12 @@ def district_name(row: dict[str, str]) -> str:
 
 
 def load_demo(
-    engine: Engine, adcode: str, *, seed: int = 0, log: Callable[[str], object] = lambda _: None
+    engine: Engine,
+    adcode: str,
+    *,
+    seed: int = 0,
+    resolution: int = 11,
+    log: Callable[[str], object] = lambda _: None,
 ) -> str:
     """Load district ``adcode`` and generate its streets, communities and grids, once."""
     with engine.connect() as conn:
@@ -72,12 +79,39 @@ def load_demo(
             parent_codes=[u.parent_code for u in mine],
             source=f"demo:{adcode}:seed{seed}",
         )
-        report = import_table(engine, table, level=level.value, crs="EPSG:4326", district=adcode)
+        report = import_table(
+            engine, table, level=level.value, crs="EPSG:4326", district=adcode,
+            resolution=resolution,
+        )  # fmt: skip
         log(report.summary())
+    log("importing departmental layers and building their reports")
+    layers = load_department_layers(engine, units, boundary, adcode, seed)
     return (
         f"district {adcode} loaded: {counts['street']} streets, "
-        f"{counts['community']} communities, {counts['grid']} grids"
+        f"{counts['community']} communities, {counts['grid']} grids; departmental layers "
+        + ", ".join(f"{name} ({n})" for name, n in layers.items())
     )
+
+
+def load_department_layers(
+    engine: Engine, units: list, boundary: object, adcode: str, seed: int
+) -> dict[str, int]:
+    """Generate the 城管, 综治 and 公安 layers and import them with their reports."""
+    grids = [u for u in units if u.level is Level.GRID]
+    communities = [u for u in units if u.level is Level.COMMUNITY]
+    generated = generate_department_layers(grids, communities, boundary, adcode, seed)
+    counts = {}
+    for dept in DEPARTMENTS:
+        feats = generated[dept.key]
+        table = FeatureTable(
+            geometries=np.asarray([f.geometry for f in feats], dtype=object),
+            codes=[f.code for f in feats], names=[f.name for f in feats],
+            parent_codes=[None] * len(feats), source=f"demo:{adcode}:{dept.key}",
+        )  # fmt: skip
+        import_layer(engine, table, department=dept.name, crs="EPSG:4326", district=adcode,
+                     name=f"{dept.name}网格 (demo)")  # fmt: skip
+        counts[dept.name] = len(feats)
+    return counts
 
 
 def ensure_admin_key(engine: Engine, path: Path) -> str:

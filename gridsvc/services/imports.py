@@ -10,9 +10,12 @@ from gridsvc.coding import Level
 from gridsvc.errors import InvalidInput
 from gridsvc.geo.crs import parse_crs
 from gridsvc.repositories import units as units_repo
+from gridsvc.services import cells
 from ingest.grids import ImportContext, plan_import
 from ingest.readers import FeatureTable, read_layer
 from ingest.report import ImportReport
+
+DEFAULT_RESOLUTION = 11
 
 
 class ImportRejected(InvalidInput):
@@ -58,18 +61,38 @@ def import_table(
     district: str,
     strict: bool = False,
     dry_run: bool = False,
+    resolution: int = DEFAULT_RESOLUTION,
 ) -> ImportReport:
-    """Check and write ``table``; raise ImportRejected (nothing written) on any error."""
+    """Check and write ``table``; raise ImportRejected (nothing written) on any error.
+
+    A grid-level import that changed anything also updates the district's H3 index around
+    the grids it touched.
+    """
     lvl = _level(level)
     system = parse_crs(crs)
     with engine.begin() as conn:
-        ctx = load_context(conn, district, lvl)
-        plan = plan_import(table, lvl, system, ctx, strict=strict, dry_run=dry_run)
-        if plan.report.errors:
-            raise ImportRejected(plan.report)
-        if not dry_run:
-            plan.report.written = units_repo.upsert(conn, plan.rows)
-    return plan.report
+        report, previous = import_in(conn, table, lvl, system, district, strict, dry_run)
+    written = report.written
+    if lvl is Level.GRID and (written.get("inserted") or written.get("updated")):
+        changed = set(previous) | set(report.written_codes)
+        cells.rebuild_index(engine, district, resolution, changed=changed, previous=previous)
+    return report
+
+
+def import_in(  # type: ignore[no-untyped-def]
+    conn, table: FeatureTable, level: Level, crs, district: str, strict: bool, dry_run: bool
+) -> tuple[ImportReport, dict]:
+    """Import inside the caller's transaction; returns the report and the replaced shapes."""
+    ctx = load_context(conn, district, level)
+    plan = plan_import(table, level, crs, ctx, strict=strict, dry_run=dry_run)
+    if plan.report.errors:
+        raise ImportRejected(plan.report)
+    new_codes = {r["code"] for r in plan.rows}
+    previous = {c: g for c, (_, g) in ctx.siblings.items() if c in new_codes}
+    if not dry_run:
+        plan.report.written = units_repo.upsert(conn, plan.rows)
+        plan.report.written_codes = sorted(new_codes)
+    return plan.report, previous
 
 
 def import_file(

@@ -29,6 +29,9 @@ def test_autogenerate_finds_nothing_to_add(engine: Engine) -> None:
 
 def test_every_district_table_carries_adcode(engine: Engine) -> None:
     insp = inspect(engine)
-    for table in ("units",):
+    reference = {"api_keys"}
+    for table in Base.metadata.tables:
+        if table in reference:
+            continue
         pk = insp.get_pk_constraint(table)["constrained_columns"]
-        assert pk[0] == "adcode"
+        assert pk[0] == "adcode", table

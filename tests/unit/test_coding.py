@@ -6,14 +6,20 @@ import numpy as np
 import pytest
 
 from gridsvc.coding import (
+    DEPT_CODE_LENGTH,
+    MULTI_COMMUNITY_FIRST,
     Level,
     default_band_height,
+    department_code_parts,
+    is_multi_community,
     level_of_code,
     make_code,
+    make_department_code,
     number_children,
     parent_code_of,
     reading_order,
     validate_code,
+    validate_department_code,
 )
 from gridsvc.errors import InvalidInput
 
@@ -303,3 +309,82 @@ def test_default_band_height() -> None:
     assert default_band_height([0.0, 0.0, 0.0], [0.0, 3.0, 6.0]) == pytest.approx(2.0)
     assert default_band_height([1.0], [1.0]) == 1.0
     assert default_band_height([], []) == 1.0
+
+
+# --- departmental grid codes (CJ/T 349 style) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "10010053030200401207",  # one community
+        "10020053030200460101",  # spans several communities (601)
+        "10030053030201299999",  # largest community part and sequence
+    ],
+)
+def test_valid_department_codes(code: str) -> None:
+    assert validate_department_code(code) is None
+    assert validate_department_code(code, "530302") is None
+
+
+@pytest.mark.parametrize(
+    ("code", "fragment"),
+    [
+        ("", "non-empty"),
+        ("1001005303020040120x", "digits only"),
+        ("１００１００５３０３０２００４０１２０７", "digits only"),  # full-width digits
+        ("100100530302004012071", "has 21 digits; it has 20"),
+        ("530302004012007", "has 15 digits"),
+        ("00000053030200401207", "service-object code '000000'"),
+        ("10010000000000401207", "invalid adcode '000000'"),
+        ("10010053030200001207", "street '000'"),
+        ("10010053030200400007", "community '000'"),
+        ("10010053030200401200", "grid sequence '00'"),
+    ],
+)
+def test_invalid_department_codes_have_specific_messages(code: str, fragment: str) -> None:
+    problem = validate_department_code(code)
+    assert problem is not None and fragment in problem
+
+
+def test_department_code_in_another_district() -> None:
+    problem = validate_department_code("10010051010400401207", "530302")
+    assert problem is not None
+    assert "district '510104'" in problem and "not in district '530302'" in problem
+
+
+def test_non_string_department_code() -> None:
+    assert validate_department_code(12345678901234567890) is not None  # type: ignore[arg-type]
+
+
+def test_department_code_parts() -> None:
+    assert department_code_parts("10010053030200460107") == {
+        "service_object": "100100",
+        "adcode": "530302",
+        "street": "004",
+        "community": "601",
+        "seq": "07",
+    }
+    with pytest.raises(InvalidInput, match="20"):
+        department_code_parts("530302004012007")
+
+
+def test_multi_community_codes() -> None:
+    assert MULTI_COMMUNITY_FIRST == 601 and DEPT_CODE_LENGTH == 20
+    assert is_multi_community("10010053030200460101")
+    assert not is_multi_community("10010053030200460001")
+
+
+def test_make_department_code() -> None:
+    code = make_department_code("100200", "530302004012", 7)
+    assert code == "10020053030200401207"
+    assert validate_department_code(code, "530302") is None
+    for bad_seq in (0, 100, True, 1.0):
+        with pytest.raises(InvalidInput, match="1..99"):
+            make_department_code("100200", "530302004012", bad_seq)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="12 digits"):
+        make_department_code("100200", "530302004", 1)
+    with pytest.raises(InvalidInput, match="6 digits"):
+        make_department_code("1002", "530302004012", 1)
+    with pytest.raises(InvalidInput, match="community '000'"):
+        make_department_code("100200", "530302004000", 1)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, SettingsDep
+from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
 from gridsvc.auth import Action, authorize
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
@@ -115,6 +115,7 @@ def get_children(
 async def import_grids(
     engine: EngineDep,
     settings: SettingsDep,
+    locators: LocatorsDep,
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
@@ -132,5 +133,7 @@ async def import_grids(
         report = await run_in_threadpool(
             imports.import_file, engine, path, source=name, level=level.value, crs=crs,
             district=district or settings.default_district, strict=strict, dry_run=dry_run,
+            resolution=settings.h3_resolution,
         )  # fmt: skip
+    locators.invalidate(district or settings.default_district)
     return report.to_dict()

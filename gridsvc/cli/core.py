@@ -1,33 +1,14 @@
-"""The ``gridsvc`` command line."""
+"""Core commands: serve, demo, the embedded database, migrations, imports and keys."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
-
-from gridsvc.errors import GridsvcError
-from gridsvc.settings import Settings, get_settings
-
-
-@contextmanager
-def open_engine(settings: Settings) -> Iterator[Engine]:
-    """A migrated engine on the configured database (embedded cluster started if needed)."""
-    from gridsvc.db.connect import database_url, make_engine
-    from gridsvc.db.migrate import upgrade
-
-    with database_url(settings) as url:
-        upgrade(url)
-        engine = make_engine(url, pool_size=2)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
+from gridsvc.cli.engine import open_engine
+from gridsvc.settings import Settings
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,7 +30,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     with database_url(settings) as url:
         running = settings.model_copy(update={"database_url": url})
         with open_engine(running) as engine:
-            summary = load_demo(engine, args.district, seed=args.seed, log=print)
+            summary = load_demo(
+                engine, args.district, seed=args.seed, resolution=settings.h3_resolution, log=print
+            )
             key = ensure_admin_key(engine, settings.home / "demo-admin.key")
         print(summary)
         print(f"admin key: {key}\n(also in {settings.home / 'demo-admin.key'})", flush=True)
@@ -136,70 +119,3 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                     return 1
             print(f"revoked {args.prefix}")
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
-    p = argparse.ArgumentParser(prog="gridsvc", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-
-    s = sub.add_parser("serve", help="run the API server")
-    s.add_argument("--host")
-    s.add_argument("--port", type=int)
-    s.set_defaults(func=cmd_serve)
-
-    d = sub.add_parser("demo", help="load a real district with generated grids, then serve")
-    d.add_argument("--port", type=int, default=8000)
-    d.add_argument("--district", default="530302", help="adcode of a bundled district")
-    d.add_argument("--seed", type=int, default=0)
-    d.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
-    d.set_defaults(func=cmd_demo)
-
-    db = sub.add_parser("db", help="the embedded PostgreSQL cluster")
-    db.add_argument("action", choices=["start", "stop", "status", "url"])
-    db.set_defaults(func=cmd_db)
-
-    m = sub.add_parser("migrate", help="apply database migrations")
-    m.set_defaults(func=cmd_migrate)
-
-    i = sub.add_parser("import-grids", help="import a boundary file for one level")
-    i.add_argument("file")
-    i.add_argument("--crs", required=True, help="EPSG code (4326, 4490, 3857, ...), gcj02 or bd09")
-    i.add_argument("--level", required=True, choices=["district", "street", "community", "grid"])
-    i.add_argument("--district", help="adcode (default: GRIDSVC_DEFAULT_DISTRICT)")
-    i.add_argument("--strict", action="store_true", help="reject invalid geometry and topology")
-    i.add_argument("--dry-run", action="store_true", help="check only, write nothing")
-    i.add_argument("--json", action="store_true", help="print the full report as JSON")
-    i.set_defaults(func=cmd_import)
-
-    k = sub.add_parser("keys", help="API keys")
-    ksub = k.add_subparsers(dest="action", required=True)
-    kc = ksub.add_parser("create")
-    kc.add_argument("--role", required=True)
-    kc.add_argument("--grid", action="append", default=[], metavar="CODE")
-    kc.add_argument("--name", default="")
-    kc.add_argument("--district")
-    ksub.add_parser("list")
-    kr = ksub.add_parser("revoke")
-    kr.add_argument("prefix")
-    k.set_defaults(func=cmd_keys)
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``gridsvc`` console script."""
-    args = build_parser().parse_args(argv)
-    func: Callable[[argparse.Namespace, Settings], int] = args.func
-    try:
-        return func(args, get_settings())
-    except GridsvcError as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        for e in exc.errors[:20]:
-            print(f"  - {e.get('message', e)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Departmental layers (多网合一): import, list, report, propose and adopt."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.auth import Action, authorize
+from gridsvc.repositories import layers as layers_repo
+from gridsvc.services import layers
+from ingest.readers import read_layer
+
+router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
+GEOJSON = "application/geo+json"
+
+
+@router.get("", summary="Departmental layers and proposals")
+def list_layers(
+    engine: EngineDep, principal: CurrentPrincipal,
+    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.READ_LAYERS)
+    with engine.connect() as conn:
+        return {"layers": layers_repo.list_layers(conn, district)}
+
+
+@router.post("", summary="Import (or replace) one department's grid layer")
+async def import_layer(
+    engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
+    department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
+    crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
+    district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
+    name: Annotated[str, Form()] = "",
+    strict: Annotated[bool, Form()] = False,
+    dry_run: Annotated[bool, Form()] = False,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.IMPORT_UNITS)
+    filename = Path(file.filename or "layer.geojson").name
+    with tempfile.TemporaryDirectory(prefix="gridsvc-layer-") as tmp:
+        path = Path(tmp) / filename
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        table = read_layer(path, source=filename)
+    return await run_in_threadpool(
+        layers.import_layer, engine, table, department=department, crs=crs,
+        district=district or settings.default_district, name=name, strict=strict,
+        dry_run=dry_run,
+    )  # fmt: skip
+
+
+@router.get("/{layer_id}", summary="One layer's metadata and summary")
+def get_layer(layer_id: int, engine: EngineDep, principal: CurrentPrincipal) -> dict:
+    authorize(principal, Action.READ_LAYERS)
+    with engine.connect() as conn:
+        return layers.layer_or_404(conn, layer_id)
+
+
+@router.get("/{layer_id}/features", summary="A layer's features as GeoJSON")
+def layer_features(layer_id: int, engine: EngineDep, principal: CurrentPrincipal) -> JSONResponse:
+    authorize(principal, Action.READ_LAYERS)
+    with engine.connect() as conn:
+        layer = layers.layer_or_404(conn, layer_id)
+        feats = layers_repo.features_geojson(conn, layer["adcode"], layer_id)
+    return JSONResponse({"type": "FeatureCollection", "features": feats}, media_type=GEOJSON)
+
+
+@router.get("/{layer_id}/report", summary="Crosswalk and conflicts against the unified grid")
+def layer_report(
+    layer_id: int, engine: EngineDep, principal: CurrentPrincipal,
+    format: Annotated[str, Query(pattern="^(json|geojson)$")] = "json",
+) -> JSONResponse:  # fmt: skip
+    authorize(principal, Action.READ_LAYERS)
+    body = layers.report(engine, layer_id)
+    if format == "json":
+        return JSONResponse(jsonable_encoder(body))
+    features = [
+        {"type": "Feature", "id": c["conflict_id"], "geometry": c["geometry"],
+         "properties": {k: v for k, v in c.items() if k != "geometry"}}
+        for c in body["conflicts"]
+    ]  # fmt: skip
+    return JSONResponse({"type": "FeatureCollection", "features": features}, media_type=GEOJSON)
+
+
+@router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
+def refresh_report(layer_id: int, engine: EngineDep, principal: CurrentPrincipal) -> dict:
+    authorize(principal, Action.IMPORT_UNITS)
+    with engine.begin() as conn:
+        layer = layers.layer_or_404(conn, layer_id)
+        return layers.build_report(conn, layer["adcode"], layer_id)
+
+
+@router.post("/propose", summary="Propose a unified grid from the departmental layers")
+def propose(
+    engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
+    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    min_area_m2: Annotated[float, Query(gt=0)] = 20_000.0,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.IMPORT_UNITS)
+    return layers.propose(engine, district or settings.default_district, min_area_m2=min_area_m2)
+
+
+@router.post("/{layer_id}/adopt", summary="Adopt a proposal as the unified grid")
+def adopt(
+    layer_id: int, engine: EngineDep, settings: SettingsDep, locators: LocatorsDep,
+    principal: CurrentPrincipal,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.IMPORT_UNITS)
+    result = layers.adopt(engine, layer_id, settings.h3_resolution)
+    locators.invalidate()
+    return jsonable_encoder(result)

@@ -1,0 +1,128 @@
+"""Locate points in the unified grid, and H3 cell queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.auth import Action, authorize
+from gridsvc.errors import InvalidInput
+from gridsvc.services import cellqueries
+from gridsvc.services import locate as locating
+
+router = APIRouter(prefix="/api/v1", tags=["locate"])
+District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="Only this district")]
+Crs = Annotated[str, Query(description="CRS of lon/lat: EPSG code, gcj02 or bd09")]
+
+
+@router.get("/locate", summary="Grid, community, street, district and H3 cell of one point")
+def locate_one(
+    engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
+    lon: float, lat: float, crs: Crs = "EPSG:4326", district: District = None,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.LOCATE)
+    x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
+    found = locating.locate(engine, locators, x, y, district)
+    row = found.row(0)
+    if "error" in row:
+        raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {row['error']}")
+    return row
+
+
+@router.post(
+    "/locate",
+    summary="Locate many points (JSON or CSV body)",
+    openapi_extra={"requestBody": {"content": {
+        "application/json": {"example": {"crs": "EPSG:4326", "points": [[103.79, 25.5]]}},
+        "text/csv": {"example": "id,lon,lat\na,103.79,25.5\n"},
+    }}},
+)  # fmt: skip
+async def locate_many(
+    request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
+    principal: CurrentPrincipal, crs: Crs | None = None, district: District = None,
+) -> Response:  # fmt: skip
+    authorize(principal, Action.LOCATE)
+    body = await request.body()
+    content_type = request.headers.get("content-type", "application/json")
+    x, y, ids, body_crs = locating.parse_points(body, content_type)
+    if len(x) > settings.locate_max_points:
+        raise InvalidInput(
+            f"{len(x)} points in one request; the limit is {settings.locate_max_points}"
+        )
+    lon, lat = locating.to_wgs84(x, y, crs or body_crs or "EPSG:4326")
+    found = await run_in_threadpool(locating.locate, engine, locators, lon, lat, district)
+    rows = [found.row(i) | ({"id": ids[i]} if ids[i] is not None else {}) for i in range(len(x))]
+    summary = {
+        "points": len(rows),
+        "inside": sum(1 for r in rows if r.get("inside")),
+        "outside": sum(1 for r in rows if r.get("inside") is False),
+        "invalid": sum(1 for r in rows if "error" in r),
+    }
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(_csv(rows), media_type="text/csv")
+    return JSONResponse({"summary": summary, "results": rows})
+
+
+def _csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    fields = ["id", "lon", "lat", "inside", "grid_code", "community_code", "street_code",
+              "district_code", "h3", "error"]  # fmt: skip
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@router.get("/locate/nearby", summary="Grids within k H3 rings of a point")
+def nearby(
+    engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
+    lon: float, lat: float, k: Annotated[int, Query(ge=0, le=20)] = 1,
+    crs: Crs = "EPSG:4326",
+) -> dict:  # fmt: skip
+    authorize(principal, Action.LOCATE)
+    x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
+    problem = locating.coordinate_error(float(x[0]), float(y[0]))
+    if problem:
+        raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {problem}")
+    return cellqueries.grids_near_point(engine, locators, float(x[0]), float(y[0]), k)
+
+
+@router.get("/cells/{cell}/grids", summary="Grids within k H3 rings of a cell")
+def cell_grids(
+    cell: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
+    k: Annotated[int, Query(ge=0, le=20)] = 0,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.LOCATE)
+    return cellqueries.grids_near_cell(engine, locators, cell, k)
+
+
+@router.get("/grids/{code}/cells", summary="H3 cells of a grid (interior and boundary)")
+def grid_cells(
+    code: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal
+) -> dict:
+    return cellqueries.cells_of_grid(engine, locators, principal, code)
+
+
+@router.post("/cells/aggregate", summary="Count points per H3 cell and per unit")
+async def aggregate(
+    request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
+    principal: CurrentPrincipal, resolution: Annotated[int, Query(ge=0, le=15)] = 9,
+    crs: Crs | None = None, district: District = None,
+) -> dict:  # fmt: skip
+    authorize(principal, Action.LOCATE)
+    body = await request.body()
+    x, y, _, body_crs = locating.parse_points(body, request.headers.get("content-type", ""))
+    if len(x) > settings.locate_max_points:
+        raise InvalidInput(
+            f"{len(x)} points in one request; the limit is {settings.locate_max_points}"
+        )
+    lon, lat = locating.to_wgs84(x, y, crs or body_crs or "EPSG:4326")
+    found = await run_in_threadpool(locating.locate, engine, locators, lon, lat, district)
+    return cellqueries.aggregate(found, resolution, locators.resolution)

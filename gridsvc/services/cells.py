@@ -1,0 +1,117 @@
+"""The H3 cell index: build and persist it, keep one Locator per district in memory."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from gridsvc.repositories import cells as cells_repo
+from gridsvc.repositories import units as units_repo
+from gridsvc.spatial.cellindex import CellIndex, build_cell_index, update_cell_index
+from gridsvc.spatial.locate import Locator
+
+
+def _grids(conn, adcode: str) -> tuple[list[str], list]:  # type: ignore[no-untyped-def]
+    shapes = units_repo.shapes(conn, adcode, ["grid"])
+    return [s.code for s in shapes], [s.geometry for s in shapes]
+
+
+def load_index(conn, adcode: str, resolution: int) -> CellIndex | None:  # type: ignore[no-untyped-def]
+    """The persisted index of a district, or None."""
+    if cells_repo.state(conn, adcode, resolution) is None:
+        return None
+    records = cells_repo.load_records(conn, adcode, resolution)
+    codes = sorted({c for _, g, cands in records for c in ([g] if g else cands)})
+    return CellIndex.from_records(resolution, codes, records)
+
+
+def rebuild_index(
+    engine: Engine,
+    adcode: str,
+    resolution: int,
+    *,
+    changed: set[str] | None = None,
+    previous: dict | None = None,
+) -> dict:
+    """Rebuild a district's index (only around ``changed`` grids when given); returns state."""
+    with engine.begin() as conn:
+        codes, geoms = _grids(conn, adcode)
+        old = load_index(conn, adcode, resolution) if changed is not None else None
+        if old is None:
+            index = build_cell_index(codes, geoms, resolution)
+            cells_repo.replace_cells(conn, adcode, resolution, (), index.to_records(), full=True)
+        else:
+            index = update_cell_index(old, codes, geoms, changed or set(), previous or {})
+            removed, added = _diff(old, index)
+            cells_repo.replace_cells(conn, adcode, resolution, removed, added)
+        cells_repo.bump_state(
+            conn, adcode, resolution, grids=len(codes),
+            interior=index.n_interior, boundary=index.n_boundary,
+        )  # fmt: skip
+        return cells_repo.state(conn, adcode, resolution) or {}
+
+
+def _diff(old: CellIndex, new: CellIndex) -> tuple[list[int], list]:
+    """Cells to delete and records to write to turn ``old`` into ``new``."""
+    before = {r[0]: (r[1], tuple(r[2])) for r in old.to_records()}
+    after = list(new.to_records())
+    changed = [r for r in after if before.get(r[0]) != (r[1], tuple(r[2]))]
+    now = {r[0] for r in after}
+    removed = [c for c in before if c not in now] + [r[0] for r in changed if r[0] in before]
+    return removed, changed
+
+
+@dataclass
+class _Entry:
+    version: int
+    locator: Locator
+    checked: float
+
+
+class LocatorCache:
+    """One Locator per district, reloaded when the persisted index version changes."""
+
+    def __init__(self, resolution: int, recheck_seconds: float = 1.0):
+        self.resolution = resolution
+        self.recheck_seconds = recheck_seconds
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def invalidate(self, adcode: str | None = None) -> None:
+        """Forget one district's locator (or all); the next use reloads it."""
+        with self._lock:
+            if adcode is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(adcode, None)
+
+    def districts(self, engine: Engine) -> list[str]:
+        """Adcodes with an index at this resolution."""
+        with engine.connect() as conn:
+            return cells_repo.indexed_districts(conn, self.resolution)
+
+    def get(self, engine: Engine, adcode: str) -> Locator | None:
+        """The district's locator, current to within ``recheck_seconds``; None if unindexed."""
+        now = time.monotonic()
+        entry = self._entries.get(adcode)
+        if entry and now - entry.checked < self.recheck_seconds:
+            return entry.locator
+        with self._lock, engine.connect() as conn:
+            state = cells_repo.state(conn, adcode, self.resolution)
+            if state is None:
+                self._entries.pop(adcode, None)
+                return None
+            entry = self._entries.get(adcode)
+            if entry is None or entry.version != state["version"]:
+                index = load_index(conn, adcode, self.resolution)
+                codes, geoms = _grids(conn, adcode)
+                by_code = dict(zip(codes, geoms, strict=True))
+                aligned = np.asarray([by_code[c] for c in index.codes], dtype=object)
+                entry = _Entry(state["version"], Locator(index, aligned), now)
+                self._entries[adcode] = entry
+            entry.checked = now
+            return entry.locator
