@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     api_title: str = "gridsvc"
     db_pool_size: int = 10
     h3_resolution: int = Field(default=11, ge=7, le=13, description="H3 index resolution")
+    key_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a checked API key is trusted without a query"
+    )
     locate_max_points: int = Field(default=1_000_000, description="Points per locate request")
 
     @property

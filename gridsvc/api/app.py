@@ -13,6 +13,7 @@ from gridsvc.api.routes import grids, health, layers, locate
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.services.cells import LocatorCache
+from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings, get_settings
 
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.callback(engine.dispose)
             app.state.engine = engine
             app.state.locators = LocatorCache(settings.h3_resolution)
+            app.state.principals = PrincipalCache(settings.key_cache_seconds)
             yield
 
     app = FastAPI(

@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 
 from gridsvc.auth import Principal, parse_bearer
 from gridsvc.services.cells import LocatorCache
-from gridsvc.services.keys import principal_for
 from gridsvc.settings import Settings
 
 
@@ -32,7 +31,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 def current_principal(request: Request, engine: EngineDep) -> Principal:
     """The caller, from ``Authorization: Bearer KEY``; 401 without a valid key."""
-    return principal_for(engine, parse_bearer(request.headers.get("authorization")))
+    key = parse_bearer(request.headers.get("authorization"))
+    return request.app.state.principals.principal(engine, key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -79,20 +79,27 @@ class LocatorCache:
         self.resolution = resolution
         self.recheck_seconds = recheck_seconds
         self._entries: dict[str, _Entry] = {}
+        self._districts: tuple[float, list[str]] = (-1e9, [])
         self._lock = threading.Lock()
 
     def invalidate(self, adcode: str | None = None) -> None:
         """Forget one district's locator (or all); the next use reloads it."""
         with self._lock:
+            self._districts = (-1e9, [])
             if adcode is None:
                 self._entries.clear()
             else:
                 self._entries.pop(adcode, None)
 
     def districts(self, engine: Engine) -> list[str]:
-        """Adcodes with an index at this resolution."""
+        """Adcodes with an index at this resolution (re-read after ``recheck_seconds``)."""
+        checked, adcodes = self._districts
+        if time.monotonic() - checked < self.recheck_seconds:
+            return adcodes
         with engine.connect() as conn:
-            return cells_repo.indexed_districts(conn, self.resolution)
+            adcodes = cells_repo.indexed_districts(conn, self.resolution)
+        self._districts = (time.monotonic(), adcodes)
+        return adcodes
 
     def get(self, engine: Engine, adcode: str) -> Locator | None:
         """The district's locator, current to within ``recheck_seconds``; None if unindexed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import Engine
 
 from gridsvc.auth import Principal, Role, hash_key, new_key
@@ -38,6 +40,31 @@ def create_key(
             district=district, grid_codes=grids,
         )  # fmt: skip
     return key, prefix
+
+
+class PrincipalCache:
+    """Recently checked keys, so a request does not cost a database round trip.
+
+    A revoked key stops working within ``ttl_seconds``.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, max_entries: int = 10_000):
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def principal(self, engine: Engine, key: str) -> Principal:
+        """The principal of ``key``, from the cache when checked within the TTL."""
+        digest = hash_key(key)
+        now = time.monotonic()
+        hit = self._entries.get(digest)
+        if hit and now - hit[0] < self.ttl_seconds:
+            return hit[1]
+        principal = principal_for(engine, key)
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[digest] = (now, principal)
+        return principal
 
 
 def principal_for(engine: Engine, key: str) -> Principal:
