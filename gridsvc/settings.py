@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted without a query"
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Key signing session cookies; unset = a random one kept in GRIDSVC_HOME",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a login session")
+    basemap: str = Field(
+        default="none",
+        description="none | osm | tianditu | amap | dir:/path/{z}/{x}/{y}.png | mbtiles:/path",
+    )
+    basemap_key: str | None = Field(default=None, description="API key of an online basemap")
+    tile_cache_entries: int = Field(default=20_000, description="Vector tiles kept in memory")
     locate_max_points: int = Field(default=1_000_000, description="Points per locate request")
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 
@@ -9,12 +11,24 @@ from fastapi import FastAPI
 
 from gridsvc import __version__
 from gridsvc.api import problems
-from gridsvc.api.routes import grids, health, layers, locate
+from gridsvc.api.routes import grids, health, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings, get_settings
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured session secret, or a random one kept (0600) in the state directory."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = settings.home / "session-secret"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = engine
             app.state.locators = LocatorCache(settings.h3_resolution)
             app.state.principals = PrincipalCache(settings.key_cache_seconds)
+            app.state.session_secret = session_secret(settings)
             yield
 
     app = FastAPI(
@@ -42,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(session.router)
     app.include_router(grids.router)
     app.include_router(layers.router)
     app.include_router(locate.router)

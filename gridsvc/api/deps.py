@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from gridsvc import sessions
 from gridsvc.auth import Principal, parse_bearer
+from gridsvc.errors import Unauthorized
 from gridsvc.services.cells import LocatorCache
 from gridsvc.settings import Settings
 
@@ -30,9 +32,16 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def current_principal(request: Request, engine: EngineDep) -> Principal:
-    """The caller, from ``Authorization: Bearer KEY``; 401 without a valid key."""
-    key = parse_bearer(request.headers.get("authorization"))
-    return request.app.state.principals.principal(engine, key)
+    """The caller, from ``Authorization: Bearer KEY`` or a login session cookie; else 401."""
+    principals = request.app.state.principals
+    header = request.headers.get("authorization")
+    token = request.cookies.get(sessions.COOKIE)
+    if token and not header:
+        prefix = sessions.verify(token, request.app.state.session_secret)
+        if prefix is None:
+            raise Unauthorized("the login session has expired or is invalid: log in again")
+        return principals.session(engine, prefix)
+    return principals.principal(engine, parse_bearer(header))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

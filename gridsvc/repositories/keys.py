@@ -41,6 +41,20 @@ def find_active(conn: Connection, key_hash: str) -> dict | None:
     return dict(row) if row else None
 
 
+def find_active_by_prefix(conn: Connection, prefix: str) -> dict | None:
+    """The unrevoked key with this prefix, as a mapping, or None."""
+    row = (
+        conn.execute(
+            select(ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes).where(
+                ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
 def list_keys(conn: Connection) -> list[dict]:
     """Every key's public fields (never the hash)."""
     rows = conn.execute(

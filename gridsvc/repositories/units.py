@@ -30,6 +30,7 @@ class UnitFilter:
     parent: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     visible: frozenset[str] | None = None
+    query: str | None = None  # code prefix or part of the name
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ def _where(f: UnitFilter) -> list:
         clauses.append(Unit.geom.ST_Intersects(envelope))
     if f.visible is not None:
         clauses.append(Unit.code.in_(sorted(f.visible)))
+    if f.query:
+        clauses.append(
+            Unit.code.startswith(f.query, autoescape=True)
+            | Unit.name.contains(f.query, autoescape=True)
+        )
     return clauses
 
 
@@ -76,6 +82,23 @@ def select_features(conn: Connection, f: UnitFilter, limit: int, offset: int) ->
         .offset(offset)
     ).mappings()
     return [_feature(r) for r in rows]
+
+
+def select_labels(conn: Connection, f: UnitFilter, limit: int) -> list[dict]:
+    """A label point (inside the unit) with code, name and level for each matching unit."""
+    point = func.ST_PointOnSurface(Unit.geom)
+    rows = conn.execute(
+        select(Unit.code, Unit.name, Unit.level, func.ST_X(point), func.ST_Y(point))
+        .where(*_where(f))
+        .order_by(Unit.code)
+        .limit(limit)
+    ).all()
+    return [
+        {"type": "Feature", "id": code,
+         "geometry": {"type": "Point", "coordinates": [round(x, 7), round(y, 7)]},
+         "properties": {"code": code, "name": name, "level": level}}
+        for code, name, level, x, y in rows
+    ]  # fmt: skip
 
 
 def get_feature(conn: Connection, code: str) -> dict | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 
@@ -55,15 +56,21 @@ class PrincipalCache:
 
     def principal(self, engine: Engine, key: str) -> Principal:
         """The principal of ``key``, from the cache when checked within the TTL."""
-        digest = hash_key(key)
+        return self._cached("key:" + hash_key(key), lambda: principal_for(engine, key))
+
+    def session(self, engine: Engine, prefix: str) -> Principal:
+        """The principal of a session opened with key ``prefix`` (cached like keys)."""
+        return self._cached("session:" + prefix, lambda: principal_for_session(engine, prefix))
+
+    def _cached(self, slot: str, load: Callable[[], Principal]) -> Principal:
         now = time.monotonic()
-        hit = self._entries.get(digest)
+        hit = self._entries.get(slot)
         if hit and now - hit[0] < self.ttl_seconds:
             return hit[1]
-        principal = principal_for(engine, key)
+        principal = load()
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        self._entries[digest] = (now, principal)
+        self._entries[slot] = (now, principal)
         return principal
 
 
@@ -73,6 +80,19 @@ def principal_for(engine: Engine, key: str) -> Principal:
         row = keys_repo.find_active(conn, hash_key(key))
     if row is None:
         raise Unauthorized("unknown or revoked API key")
+    return _principal(row)
+
+
+def principal_for_session(engine: Engine, prefix: str) -> Principal:
+    """The principal of a session opened with the key ``prefix``; Unauthorized if revoked."""
+    with engine.connect() as conn:
+        row = keys_repo.find_active_by_prefix(conn, prefix)
+    if row is None:
+        raise Unauthorized("the session's API key was revoked: log in again")
+    return _principal(row)
+
+
+def _principal(row: dict) -> Principal:
     return Principal(
         key_prefix=row["prefix"],
         role=Role(row["role"]),

@@ -46,6 +46,14 @@ def feature_collection(
     }
 
 
+def labels(engine: Engine, principal: Principal, f: UnitFilter, *, limit: int) -> dict:
+    """Label points of matching units as a FeatureCollection."""
+    f = _scoped(principal, f)
+    with engine.connect() as conn:
+        features = units_repo.select_labels(conn, f, limit)
+    return {"type": "FeatureCollection", "numberReturned": len(features), "features": features}
+
+
 def unit_feature(engine: Engine, principal: Principal, code: str) -> dict:
     """One unit as a Feature; NotFound when absent or out of the caller's scope."""
     require_unit(principal, code)

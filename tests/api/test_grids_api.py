@@ -110,3 +110,42 @@ def test_districts(client: TestClient, keys: dict[str, str]) -> None:
     body = client.get("/api/v1/districts", headers=auth(keys["planner"])).json()
     codes = [f["properties"]["code"] for f in body["features"]]
     assert "510104" in codes
+
+
+def test_search_and_labels(client: TestClient, keys: dict[str, str], first_grid: str) -> None:
+    h = auth(keys["operator"])
+    by_code = client.get(f"/api/v1/grids?q={first_grid}", headers=h).json()
+    assert [f["id"] for f in by_code["features"]] == [first_grid]
+    name = by_code["features"][0]["properties"]["name"]
+    by_name = client.get(f"/api/v1/grids?q={name}&level=grid", headers=h).json()
+    assert first_grid in [f["id"] for f in by_name["features"]]
+    assert client.get("/api/v1/grids?q=%25", headers=h).json()["numberMatched"] == 0
+    labels = client.get("/api/v1/grids/labels?level=street", headers=h).json()
+    assert labels["features"] and labels["features"][0]["geometry"]["type"] == "Point"
+    assert set(labels["features"][0]["properties"]) == {"code", "name", "level"}
+
+
+def test_login_session_cookie(client: TestClient, keys: dict[str, str]) -> None:
+    r = client.get("/login?next=/map")
+    assert r.status_code == 200 and "API 密钥" in r.text and "/map" in r.text
+    assert "API key" in client.get("/login?lang=en").text
+    bad = client.post("/login", data={"key": "gsk_nope", "next": "/map"}, follow_redirects=False)
+    assert bad.status_code == 401 and "密钥无效" in bad.text
+    ok = client.post(
+        "/login", data={"key": keys["operator"], "next": "//evil.example/x"},
+        follow_redirects=False,
+    )  # fmt: skip
+    client.cookies.clear()  # the client is shared: keep its jar empty for other tests
+    assert ok.status_code == 303 and ok.headers["location"] == "/map"
+    cookie = ok.cookies.get("gridsvc_session")
+    assert cookie and keys["operator"] not in cookie
+    assert "httponly" in ok.headers["set-cookie"].lower()
+    try:
+        client.cookies.set("gridsvc_session", cookie)
+        assert client.get("/api/v1/grids?level=street").status_code == 200
+        client.cookies.clear()
+        client.cookies.set("gridsvc_session", cookie[:-4] + "0000")
+        r = client.get("/api/v1/grids")
+        assert r.status_code == 401 and "log in again" in r.json()["detail"]
+    finally:
+        client.cookies.clear()

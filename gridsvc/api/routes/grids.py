@@ -21,6 +21,7 @@ from gridsvc.services import imports, units
 router = APIRouter(prefix="/api/v1", tags=["grids"])
 GEOJSON = "application/geo+json"
 MAX_LIMIT = 10_000
+SEARCH = "Code prefix or part of the name"
 
 
 class LevelParam(StrEnum):
@@ -87,14 +88,29 @@ def list_grids(
     parent: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=40, description=SEARCH)] = None,
     limit: Limit = 5000,
     offset: Offset = 0,
 ) -> JSONResponse:
     f = UnitFilter(
-        adcode=district, level=level.value if level else None, parent=parent, bbox=parse_bbox(bbox)
-    )
+        adcode=district, level=level.value if level else None, parent=parent,
+        bbox=parse_bbox(bbox), query=q,
+    )  # fmt: skip
     body = units.feature_collection(engine, principal, f, limit=limit, offset=offset)
     return _geojson(body, request, limit, offset)
+
+
+@router.get("/grids/labels", summary="Label points (code, name, level) of units in a bbox")
+def grid_labels(
+    engine: EngineDep,
+    principal: CurrentPrincipal,
+    level: LevelParam,
+    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> JSONResponse:
+    f = UnitFilter(adcode=district, level=level.value, bbox=parse_bbox(bbox))
+    return JSONResponse(units.labels(engine, principal, f, limit=limit), media_type=GEOJSON)
 
 
 @router.get("/grids/{code}", summary="One unit (district, street, community or grid)")
