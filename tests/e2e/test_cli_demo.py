@@ -114,3 +114,10 @@ def test_demo_serves_the_real_district_fully_gridded(home: Path) -> None:
     second = run(home, "demo", "--no-serve")
     assert "already loaded" in second.stdout
     assert (home / "demo-admin.key").read_text().strip() in second.stdout
+    layers = run(home, "layers", "list").stdout.splitlines()
+    assert [line.split()[3] for line in layers] == ["城管", "综治", "公安"]
+    report = run(home, "layers", "report", layers[0].split()[0], "--limit", "3").stdout
+    assert "boundary_mismatch" in report and "crosswalk rows" in report
+    point = shapely.point_on_surface(shape(feats[0]["geometry"]))
+    located = json.loads(run(home, "locate", str(point.x), str(point.y)).stdout)
+    assert located["grid_code"] == feats[0]["id"] and located["inside"] is True
