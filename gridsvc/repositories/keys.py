@@ -29,24 +29,19 @@ def insert_key(
 
 def find_active(conn: Connection, key_hash: str) -> dict | None:
     """The unrevoked key with this hash, as a mapping, or None."""
-    row = (
-        conn.execute(
-            select(ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes).where(
-                ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
+    return _active(conn, ApiKey.key_hash == key_hash)
 
 
 def find_active_by_prefix(conn: Connection, prefix: str) -> dict | None:
     """The unrevoked key with this prefix, as a mapping, or None."""
+    return _active(conn, ApiKey.prefix == prefix)
+
+
+def _active(conn: Connection, match) -> dict | None:  # type: ignore[no-untyped-def]
     row = (
         conn.execute(
             select(ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes).where(
-                ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)
+                match, ApiKey.revoked_at.is_(None)
             )
         )
         .mappings()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -13,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
@@ -141,15 +139,11 @@ async def import_grids(
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
     authorize(principal, Action.IMPORT_UNITS)
-    name = Path(file.filename or "upload.geojson").name
-    with tempfile.TemporaryDirectory(prefix="gridsvc-import-") as tmp:
-        path = Path(tmp) / name
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        report = await run_in_threadpool(
-            imports.import_file, engine, path, source=name, level=level.value, crs=crs,
-            district=district or settings.default_district, strict=strict, dry_run=dry_run,
-            resolution=settings.h3_resolution,
-        )  # fmt: skip
+    table = await run_in_threadpool(read_upload, file)
+    report = await run_in_threadpool(
+        imports.import_table, engine, table, level=level.value, crs=crs,
+        district=district or settings.default_district, strict=strict, dry_run=dry_run,
+        resolution=settings.h3_resolution,
+    )  # fmt: skip
     locators.invalidate(district or settings.default_district)
     return report.to_dict()

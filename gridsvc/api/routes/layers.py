@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -13,10 +10,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import layers
-from ingest.readers import read_layer
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 GEOJSON = "application/geo+json"
@@ -44,12 +41,7 @@ async def import_layer(
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.IMPORT_UNITS)
-    filename = Path(file.filename or "layer.geojson").name
-    with tempfile.TemporaryDirectory(prefix="gridsvc-layer-") as tmp:
-        path = Path(tmp) / filename
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        table = read_layer(path, source=filename)
+    table = await run_in_threadpool(read_upload, file)
     return await run_in_threadpool(
         layers.import_layer, engine, table, department=department, crs=crs,
         district=district or settings.default_district, name=name, strict=strict,

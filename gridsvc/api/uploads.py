@@ -1,0 +1,21 @@
+"""Uploaded boundary files: read into a FeatureTable through a private temporary copy."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import UploadFile
+
+from ingest.readers import FeatureTable, read_layer
+
+
+def read_upload(file: UploadFile) -> FeatureTable:
+    """Save the upload under its own name (the suffix picks the format) and read it."""
+    name = Path(file.filename or "upload.geojson").name
+    with tempfile.TemporaryDirectory(prefix="gridsvc-upload-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        return read_layer(path, source=name)
