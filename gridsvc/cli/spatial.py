@@ -105,8 +105,7 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
     lon, lat = locating.to_wgs84(x, y, args.crs)
     with open_engine(settings) as engine:
         found = locating.locate(engine, LocatorCache(settings.h3_resolution), lon, lat)
-    for i in range(len(lon)):
-        row = found.row(i) | ({"id": ids[i]} if ids[i] is not None else {})
+    for row in found.rows(ids):
         print(json.dumps(row, ensure_ascii=False))
     return 0
 

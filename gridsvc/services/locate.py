@@ -27,21 +27,27 @@ class Located:
     cells: np.ndarray
     errors: list[str | None]
 
-    def row(self, i: int) -> dict:
-        """The JSON answer for point ``i``."""
-        code = self.grid_codes[i]
-        out: dict = {"lon": float(self.lon[i]), "lat": float(self.lat[i])}
-        if self.errors[i]:
-            return {**out, "error": self.errors[i]}
-        return {
-            **out,
-            "inside": code is not None,
-            "grid_code": code,
-            "community_code": code[:12] if code else None,
-            "street_code": code[:9] if code else None,
-            "district_code": code[:6] if code else None,
-            "h3": h3cells.cells_to_str(self.cells[i : i + 1])[0] if self.cells[i] else None,
-        }
+    def rows(self, ids: list | None = None) -> list[dict]:
+        """The JSON answer for every point (with its ``id`` when given)."""
+        h3 = h3cells.cells_to_str(self.cells)
+        out = []
+        for i, code in enumerate(self.grid_codes):
+            row: dict = {"lon": float(self.lon[i]), "lat": float(self.lat[i])}
+            if ids is not None and ids[i] is not None:
+                row["id"] = ids[i]
+            if self.errors[i]:
+                row["error"] = self.errors[i]
+            else:
+                row.update(
+                    inside=code is not None,
+                    grid_code=code,
+                    community_code=code[:12] if code else None,
+                    street_code=code[:9] if code else None,
+                    district_code=code[:6] if code else None,
+                    h3=str(h3[i]) if self.cells[i] else None,
+                )
+            out.append(row)
+        return out
 
 
 def coordinate_error(lon: float, lat: float) -> str | None:

@@ -30,7 +30,7 @@ def locate_one(
     authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
     found = locating.locate(engine, locators, x, y, district)
-    row = found.row(0)
+    row = found.rows()[0]
     if "error" in row:
         raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {row['error']}")
     return row
@@ -58,7 +58,7 @@ async def locate_many(
         )
     lon, lat = locating.to_wgs84(x, y, crs or body_crs or "EPSG:4326")
     found = await run_in_threadpool(locating.locate, engine, locators, lon, lat, district)
-    rows = [found.row(i) | ({"id": ids[i]} if ids[i] is not None else {}) for i in range(len(x))]
+    rows = found.rows(ids)
     summary = {
         "points": len(rows),
         "inside": sum(1 for r in rows if r.get("inside")),
