@@ -29,7 +29,9 @@ class Located:
 
     def rows(self, ids: list | None = None) -> list[dict]:
         """The JSON answer for every point (with its ``id`` when given)."""
-        h3 = h3cells.cells_to_str(self.cells)
+        h3 = np.full(len(self.cells), None, dtype=object)
+        known = self.cells != 0
+        h3[known] = h3cells.cells_to_str(self.cells[known])
         out = []
         for i, code in enumerate(self.grid_codes):
             row: dict = {"lon": float(self.lon[i]), "lat": float(self.lat[i])}
@@ -44,7 +46,7 @@ class Located:
                     community_code=code[:12] if code else None,
                     street_code=code[:9] if code else None,
                     district_code=code[:6] if code else None,
-                    h3=str(h3[i]) if self.cells[i] else None,
+                    h3=h3[i],
                 )
             out.append(row)
         return out
