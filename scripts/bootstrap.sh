@@ -29,6 +29,11 @@ apt_install "postgresql-$(pg_major)-postgis-3"
 # MQTT broker for camera-event tests; Python venv support.
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+# Node and npm for the command map's front-end libraries (Leaflet, VectorGrid).
+command -v npm >/dev/null || apt_install nodejs npm
+# Headless Chromium (driven by Playwright in the browser tests; never `playwright install`)
+# and a CJK font so that Chinese labels render in screenshots.
+apt_install chromium chromium-driver fonts-wqy-microhei
 
 PY=python3
 if ! $PY -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
@@ -43,4 +48,13 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# The command map's front-end libraries: `npm ci` from the lock file (offline-served by the
+# app at /static/vendor/), redone only when node_modules is missing or the lock file changed.
+fe_stamp="maps/frontend/node_modules/.installed-$(sha256sum maps/frontend/package-lock.json | cut -c1-16)"
+if [ ! -f "$fe_stamp" ]; then
+  echo "bootstrap: installing the map's front-end libraries (npm ci)"
+  (cd maps/frontend && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$fe_stamp"
 fi

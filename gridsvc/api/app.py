@@ -17,6 +17,8 @@ from gridsvc.db.migrate import upgrade
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings, get_settings
+from maps.routes import pages as map_pages
+from maps.routes import tiles as map_tiles
 
 
 def session_secret(settings: Settings) -> str:
@@ -61,4 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grids.router)
     app.include_router(layers.router)
     app.include_router(locate.router)
+    map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
+    app.include_router(map_tiles.router)
     return app

@@ -1,0 +1,80 @@
+"""``GET /tiles/{layer}/{z}/{x}/{y}.pbf``: Mapbox Vector Tiles, with ETag and private caching."""
+
+from __future__ import annotations
+
+import threading
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from gridsvc.api.deps import CurrentPrincipal
+from maps import tiles
+from maps.tiles import TileCache
+
+router = APIRouter(tags=["tiles"])
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+CACHE_CONTROL = "private, max-age=60"  # tiles depend on the caller's role and scope
+_create = threading.Lock()
+
+
+class Shift(StrEnum):
+    gcj02 = "gcj02"
+
+
+def tile_cache(request: Request) -> TileCache:
+    """The app's tile cache (``app.state.tiles``), created on first use."""
+    state = request.app.state
+    cache = getattr(state, "tiles", None)
+    if cache is None:
+        with _create:
+            cache = getattr(state, "tiles", None)
+            if cache is None:
+                cache = TileCache(state.engine, state.settings.tile_cache_entries)
+                state.tiles = cache
+    return cache
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+DESCRIPTION = (
+    "Layers `district`, `streets`, `communities`, `grids` (attributes code, name, level, "
+    "parent_code, area_m2), `dept` and `conflicts` (need `layer_id`), `h3` (attributes h3, "
+    "count). An empty tile is `204 No Content`. `shift=gcj02` moves geometries by the GCJ-02 "
+    "offset at the tile centre, to overlay Amap/Tencent basemaps."
+)
+
+
+@router.get(
+    "/tiles/{layer}/{z}/{x}/{y}.pbf",
+    summary="A Mapbox Vector Tile of one layer",
+    description=DESCRIPTION,
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPE: {}}}, 204: {"description": "empty tile"},
+               304: {"description": "not modified"}},
+)  # fmt: skip
+async def get_tile(
+    layer: str, z: str, x: str, y: str, request: Request,
+    principal: CurrentPrincipal,
+    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    layer_id: Annotated[int | None, Query(ge=1, description="for dept and conflicts")] = None,
+    shift: Shift | None = None,
+) -> Response:  # fmt: skip
+    state = request.app.state  # read here, not as dependencies: no thread hop for each
+    tile = await run_in_threadpool(
+        tiles.render, tile_cache(request), state.locators, state.engine, principal, layer,
+        z, x, y, district=district, layer_id=layer_id, shift=shift.value if shift else None,
+    )  # fmt: skip
+    headers = {"ETag": tile.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization, Cookie"}
+    if _matches(request.headers.get("if-none-match"), tile.etag):
+        return Response(status_code=304, headers=headers)
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return Response(tile.data, media_type=MEDIA_TYPE, headers=headers)

@@ -1,0 +1,310 @@
+"""Vector tiles of the unified grid, departmental layers, conflicts and the H3 index.
+
+Rendered tiles live in an in-process LRU (``TileCache``) keyed by layer, parameters, the
+caller's scope, z/x/y and a *generation* number that changes whenever the data may have:
+
+* writes from this process, at once: the cache listens to the SQLAlchemy engine; a commit
+  that wrote to ``units``, ``dept_*``, ``layer_conflicts``, ``h3_cells`` or ``cell_indexes``
+  bumps the generation at commit and again when its connection is back in the pool (a tile
+  drawn in between, from data not yet visible, is never served); ``invalidate()`` likewise;
+* writes from other processes (CLI, other workers), within ``recheck_seconds`` (1 s): at most
+  once a second a request reads ``data_version`` (units count and newest ``updated_at``,
+  layer versions, H3 index versions: one query of a few ms) and bumps it on a change.
+
+H3 tiles are also keyed by the in-memory index they were drawn from (``LocatorCache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import Engine, event
+
+from gridsvc.auth import Action, Principal, authorize
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.geo.chinese import wgs84_to_gcj02
+from gridsvc.repositories import tiles as tiles_repo
+from gridsvc.repositories.tiles import EXTENT, TileConnections, TileSpec
+from gridsvc.services.cells import LocatorCache
+from gridsvc.spatial import h3cells
+
+UNIT_LAYERS = {"district": "district", "streets": "street", "communities": "community",
+               "grids": "grid"}  # fmt: skip
+LAYERS = (*UNIT_LAYERS, "dept", "conflicts", "h3")
+MAX_ZOOM = 22
+MIN_H3_RES = 5
+_TABLES = r"\b(units|dept_layers|dept_grids|layer_conflicts|h3_cells|cell_indexes)\b"
+_INTEGER = re.compile(r"-?[0-9]{1,9}")
+_WRITE = re.compile(r"^\s*(insert|update|delete|truncate|copy|merge)\b.*" + _TABLES, re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A rendered tile: MVT bytes (empty = no features) and their ETag."""
+
+    data: bytes
+    etag: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the caller may see: a district (None = all) and, for grid leaders, their grids."""
+
+    district: str | None
+    own: tuple[str, ...] | None
+    nothing: bool = False
+
+
+def parse_tile(layer: str, z: str, x: str, y: str) -> tuple[int, int, int]:
+    """Validated tile coordinates; NotFound with the reason for an unknown layer or tile."""
+    if layer not in LAYERS:
+        raise NotFound(f"no tile layer '{layer}'; the layers are: {', '.join(LAYERS)}")
+    for name, text in (("zoom", z), ("x", x), ("y", y)):
+        if not _INTEGER.fullmatch(text):
+            raise NotFound(f"tile {name} '{text}' is not an integer")
+    zoom, col, row = int(z), int(x), int(y)
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise NotFound(f"tile zoom {zoom} is outside 0..{MAX_ZOOM}")
+    top = (1 << zoom) - 1
+    for name, value in (("x", col), ("y", row)):
+        if not 0 <= value <= top:
+            raise NotFound(f"tile {name} {value} is outside 0..{top} at zoom {zoom}")
+    return zoom, col, row
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of a Web Mercator tile in degrees."""
+    n = 1 << z
+    south, north = (
+        math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * r / n)))) for r in (y + 1, y)
+    )
+    return x / n * 360.0 - 180.0, south, (x + 1) / n * 360.0 - 180.0, north
+
+
+def gcj02_shift(z: int, x: int, y: int) -> tuple[float, float]:
+    """The GCJ-02 offset (degrees) at the tile's centre: zero outside China."""
+    w, s, e, n = tile_bounds(z, x, y)
+    lon, lat = (w + e) / 2, (s + n) / 2
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    return float(glon) - lon, float(glat) - lat
+
+
+class TileCache:
+    """LRU of rendered tiles, the data generation keying them (module doc), connections."""
+
+    def __init__(self, engine: Engine, entries: int, recheck_seconds: float = 1.0):
+        self.db = TileConnections(engine)
+        self.entries = max(0, int(entries))
+        self.recheck_seconds = recheck_seconds
+        self._tiles: OrderedDict[tuple, Tile] = OrderedDict()
+        self._derived: OrderedDict[tuple, Any] = OrderedDict()  # neighbours, H3 aggregates
+        self._tokens: dict[int, tuple[weakref.ref, int]] = {}
+        self._lock, self._check_lock = threading.Lock(), threading.Lock()
+        self._generation = self._next_token = 0
+        self._fingerprint: tuple[str, ...] | None = None
+        self._checked = -math.inf
+        for name in ("before_cursor_execute", "commit", "rollback", "checkin"):
+            event.listen(engine, name, getattr(self, f"_on_{name}"))
+
+    def invalidate(self) -> None:
+        """Forget every tile: the data changed (callable from any import path)."""
+        with self._lock:
+            self._generation += 1
+            self._tiles.clear()
+            self._derived.clear()
+
+    def _on_before_cursor_execute(self, conn, cursor, statement, *_) -> None:  # type: ignore[no-untyped-def]
+        if _WRITE.match(statement):
+            conn.info["tiles_dirty"] = True
+
+    def _on_commit(self, conn) -> None:  # type: ignore[no-untyped-def]
+        if conn.info.pop("tiles_dirty", False):
+            conn.info["tiles_committed"] = True
+            self.invalidate()
+
+    def _on_rollback(self, conn) -> None:  # type: ignore[no-untyped-def]
+        conn.info.pop("tiles_dirty", None)
+
+    def _on_checkin(self, dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        if record is not None and record.info.pop("tiles_committed", False):
+            self.invalidate()
+
+    def generation(self) -> int:
+        """The current data generation, checked against the database at most once a second."""
+        if time.monotonic() - self._checked >= self.recheck_seconds and self._check_lock.acquire(
+            blocking=False
+        ):
+            try:
+                fingerprint = self.db.run(tiles_repo.data_version)
+                self._checked = time.monotonic()
+                if fingerprint != self._fingerprint:
+                    self._fingerprint = fingerprint
+                    self.invalidate()
+            finally:
+                self._check_lock.release()
+        return self._generation
+
+    def get(self, key: tuple) -> Tile | None:
+        with self._lock:
+            tile = self._tiles.get(key)
+            if tile is not None:
+                self._tiles.move_to_end(key)
+            return tile
+
+    def put(self, key: tuple, tile: Tile) -> None:
+        with self._lock:
+            if not self.entries or key[0] != self._generation:
+                return  # drawn from data older than the current generation
+            self._tiles[key] = tile
+            while len(self._tiles) > self.entries:
+                self._tiles.popitem(last=False)
+
+    def derived(self, key: tuple, make: Callable[[], Any], keep: int = 64) -> Any:
+        """A value computed once per key (neighbour lists, H3 aggregates), LRU of ``keep``."""
+        with self._lock:
+            if key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]
+        value = make()
+        with self._lock:
+            self._derived[key] = value
+            while len(self._derived) > keep:
+                self._derived.popitem(last=False)
+        return value
+
+    def token(self, obj: object) -> int:
+        """A number naming ``obj`` while it lives (a dead object's id gets a new number)."""
+        with self._lock:
+            ref, tok = self._tokens.get(id(obj), (None, 0))
+            if ref is None or ref() is not obj:
+                self._tokens = {k: v for k, v in self._tokens.items() if v[0]() is not None}
+                self._next_token += 1
+                tok = self._next_token
+                self._tokens[id(obj)] = (weakref.ref(obj), tok)
+            return tok
+
+
+def render(
+    cache: TileCache, locators: LocatorCache, engine: Engine, principal: Principal, layer: str,
+    z: str, x: str, y: str, *, district: str | None = None, layer_id: int | None = None,
+    shift: str | None = None,
+) -> Tile:  # fmt: skip
+    """The tile ``layer/z/x/y`` as the caller may see it, from the cache when current."""
+    authorize(principal, Action.READ_UNITS)
+    zoom, col, row = parse_tile(layer, z, x, y)
+    if layer in ("dept", "conflicts"):
+        authorize(principal, Action.READ_LAYERS)
+        if layer_id is None:
+            raise InvalidInput(f"the '{layer}' layer needs the query parameter layer_id")
+    if principal.district and district and district != principal.district:
+        scope = Scope(district, None, nothing=True)
+    else:
+        own = tuple(sorted(principal.grid_codes)) if principal.grid_scoped else None
+        scope = Scope(district or principal.district, own)
+    generation = cache.generation()
+    sources: tuple = ()
+    if layer == "h3" and not scope.nothing:
+        adcodes = [scope.district] if scope.district else locators.districts(engine)
+        found = (locators.get(engine, a) for a in adcodes)
+        sources = tuple(loc.index for loc in found if loc is not None)
+    key = (generation, layer, layer_id, shift, scope, zoom, col, row,
+           tuple(cache.token(s) for s in sources))  # fmt: skip
+    tile = cache.get(key)
+    if tile is None:
+        dx, dy = gcj02_shift(zoom, col, row) if shift == "gcj02" else (0.0, 0.0)
+        spec = TileSpec(zoom, col, row, dx, dy)
+        data = b"" if scope.nothing else _draw(cache, key, spec, sources)
+        tile = Tile(data, '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"')
+        cache.put(key, tile)
+    return tile
+
+
+def _draw(cache: TileCache, key: tuple, spec: TileSpec, sources: tuple) -> bytes:
+    generation, layer, layer_id, _, scope = key[:5]
+    if layer == "h3":
+        return _hexagons(cache, spec, scope, sources)
+    if layer in UNIT_LAYERS:
+        codes = None
+        if scope.own is not None and layer == "grids":  # own grids and those touching them
+            own = scope.own
+            touching = lambda: cache.db.run(lambda c: tiles_repo.touching_grids(c, own))  # noqa: E731
+            codes = cache.derived(("touching", generation, own), touching)
+        elif scope.own is not None:  # the communities, streets and district above own grids
+            codes = sorted({code[:n] for code in scope.own for n in (6, 9, 12)})
+        return cache.db.run(lambda c: tiles_repo.unit_tile(
+            c, spec, layer, UNIT_LAYERS[layer], scope.district, codes))  # fmt: skip
+
+    def layer_tile(conn) -> bytes:  # type: ignore[no-untyped-def]
+        adcode = tiles_repo.layer_district(conn, layer_id)
+        if adcode is None or (scope.district and adcode != scope.district):
+            raise NotFound(f"no layer with id {layer_id}")
+        return tiles_repo.layer_tile(conn, spec, layer, adcode, layer_id)
+
+    return cache.db.run(layer_tile)
+
+
+def h3_resolution(z: int, index_resolution: int) -> int:
+    """The H3 resolution drawn at zoom ``z``: a few hundred hexagons per tile at most."""
+    return max(MIN_H3_RES, min(z - 4, index_resolution))
+
+
+def _aggregate(index, res: int, visible: tuple[str, ...] | None) -> dict:  # type: ignore[no-untyped-def]
+    """Cells at ``res``, the number of distinct (visible) grids touching each, centres."""
+    interior = np.flatnonzero(index.owner >= 0)
+    cand_rows = np.repeat(np.arange(len(index.cells)), np.diff(index.cand_ptr))
+    rows = np.r_[interior, cand_rows]
+    gids = np.r_[index.owner[interior], index.cand_ids].astype(np.int64)
+    if visible is not None:
+        keep = np.isin(index.codes[gids], np.asarray(visible, dtype=object))
+        rows, gids = rows[keep], gids[keep]
+    cells = index.cells[rows]
+    if res < index.resolution:
+        cells = h3cells.cell_parents(cells, res)
+    order = np.lexsort((gids, cells))
+    cells, gids = cells[order], gids[order]
+    first = np.r_[True, (cells[1:] != cells[:-1]) | (gids[1:] != gids[:-1])][: cells.size]
+    cells, counts = np.unique(cells[first], return_counts=True)
+    lng, lat = h3cells.cell_centres(cells)
+    pad = 1.5 * h3cells.edge_length_m(res) / 111_320.0  # centre to vertex, degrees of lat
+    return {"cells": cells, "counts": counts, "lng": lng, "lat": lat, "pad": pad}
+
+
+def _hexagons(cache: TileCache, spec: TileSpec, scope: Scope, sources: tuple) -> bytes:
+    """Hexagons of the indexes ``sources`` whose centres lie near the tile, with counts."""
+    w, s, e, n = tile_bounds(spec.z, spec.x, spec.y)
+    margin = (e - w) * 64 / EXTENT
+    w, e, s, n = (
+        w - spec.dx - margin,
+        e - spec.dx + margin,
+        s - spec.dy - margin,
+        n - spec.dy + margin,
+    )
+    cells, counts = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    for index in sources:
+        res = h3_resolution(spec.z, index.resolution)
+        key = ("h3", cache.token(index), res, scope.own)
+        agg = cache.derived(key, lambda i=index, r=res: _aggregate(i, r, scope.own))
+        lat_pad = agg["pad"]
+        lng_pad = lat_pad / max(math.cos(math.radians(max(abs(s), abs(n)))), 0.05)
+        hit = ((agg["lng"] >= w - lng_pad) & (agg["lng"] <= e + lng_pad)
+               & (agg["lat"] >= s - lat_pad) & (agg["lat"] <= n + lat_pad))  # fmt: skip
+        cells.append(agg["cells"][hit])
+        counts.append(agg["counts"][hit])
+    found = np.concatenate(cells)
+    if not found.size:
+        return b""
+    wkb = shapely.to_wkb(h3cells.cell_polygons(found)).tolist()
+    names = h3cells.cells_to_str(found).tolist()
+    number = np.concatenate(counts).tolist()
+    return cache.db.run(lambda c: tiles_repo.hexagon_tile(c, spec, "h3", wkb, names, number))
