@@ -167,19 +167,12 @@ def uniform_points(bounds: Sequence[float], n: int, seed: int = 1) -> tuple[np.n
 def scratch_postgis() -> Iterator[str]:
     """A throwaway embedded PostGIS cluster (fsync off): yields a SQLAlchemy URL."""
     from gridsvc.db.connect import ensure_database
-    from gridsvc.db.embedded import EmbeddedCluster, find_bindir
+    from gridsvc.db.embedded import throwaway_cluster
 
-    base = Path(tempfile.mkdtemp(prefix="gridsvc-bench-"))
-    os.chmod(base, 0o755)  # the server runs as 'postgres' when we run as root
-    cluster = EmbeddedCluster(datadir=base / "pg", bindir=find_bindir(), fast=True)
-    cluster.start()
-    try:
+    with throwaway_cluster(prefix="gridsvc-bench-") as cluster:
         url = cluster.url("bench")
         ensure_database(url)
         yield url
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def print_headlines(headlines: Mapping[str, object]) -> None:
@@ -195,3 +188,70 @@ def psycopg_conninfo(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    """A running ``gridsvc serve`` on a scratch database holding a demo district."""
+
+    port: int
+    key: str
+    outline: shapely.Geometry
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def wait_ready(port: int, timeout: float = 120.0) -> None:
+    """Wait until ``/healthz`` on 127.0.0.1:``port`` answers 200."""
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
+@contextmanager
+def demo_server(district: str, role: str = "operator") -> Iterator[DemoServer]:
+    """Load the demo ``district`` into a scratch PostGIS and serve it; yields the server."""
+    import subprocess
+    import sys
+
+    from gridsvc.db.connect import make_engine
+    from gridsvc.db.embedded import free_port
+    from gridsvc.db.migrate import upgrade
+    from gridsvc.demo.load import load_demo
+    from gridsvc.repositories import units as units_repo
+    from gridsvc.services.keys import create_key
+
+    with scratch_postgis() as url:
+        upgrade(url)
+        engine = make_engine(url, pool_size=2)
+        load_demo(engine, district)
+        key, _ = create_key(engine, role, name="bench")
+        with engine.connect() as conn:
+            outline = units_repo.shapes(conn, district, ["district"])[0].geometry
+        engine.dispose()
+        port = free_port()
+        home = tempfile.mkdtemp(prefix="gridsvc-bench-home-")
+        env = {**os.environ, "GRIDSVC_DATABASE_URL": url, "GRIDSVC_PORT": str(port),
+               "GRIDSVC_DEFAULT_DISTRICT": district, "GRIDSVC_HOME": home}  # fmt: skip
+        gridsvc = str(Path(sys.executable).with_name("gridsvc"))
+        server = subprocess.Popen(
+            [gridsvc, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            wait_ready(port)
+            yield DemoServer(port, key, outline)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            shutil.rmtree(home, ignore_errors=True)

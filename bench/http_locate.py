@@ -10,34 +10,17 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import queue
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.common import print_table, scratch_postgis
+from bench.common import demo_server, print_table
 
 TARGET_P99_MS = 10.0
 HEADLINE = "locate-http-p99-ms-at-200rps"
-
-
-def _wait_ready(port: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
 
 
 def run_rate(port: int, key: str, paths: list[str], rate: float, seconds: float) -> dict:
@@ -95,39 +78,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--seconds", type=float, default=15.0)
     args, _ = p.parse_known_args(argv or [])
 
-    from gridsvc.db.connect import make_engine
-    from gridsvc.db.embedded import free_port
-    from gridsvc.db.migrate import upgrade
-    from gridsvc.demo.load import load_demo
-    from gridsvc.services.keys import create_key
-
-    with scratch_postgis() as url:
-        upgrade(url)
-        engine = make_engine(url, pool_size=2)
-        load_demo(engine, args.district)
-        key, _ = create_key(engine, "operator", name="bench")
-        from gridsvc.repositories import units as units_repo
-
-        with engine.connect() as conn:
-            outline = units_repo.shapes(conn, args.district, ["district"])[0].geometry
-        engine.dispose()
-        x0, y0, x1, y1 = outline.bounds
+    with demo_server(args.district) as server:
+        x0, y0, x1, y1 = server.outline.bounds
         rng = np.random.default_rng(3)
         pts = zip(rng.uniform(x0, x1, 5000), rng.uniform(y0, y1, 5000), strict=True)
         paths = [f"/api/v1/locate?lon={x:.6f}&lat={y:.6f}" for x, y in pts]
-        port = free_port()
-        env = {**os.environ, "GRIDSVC_DATABASE_URL": url, "GRIDSVC_PORT": str(port)}
-        gridsvc = str(Path(sys.executable).with_name("gridsvc"))
-        server = subprocess.Popen(
-            [gridsvc, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            _wait_ready(port)
-            run_rate(port, key, paths, 100.0, 3.0)  # warm-up: loads the locator
-            rows = [run_rate(port, key, paths, r, args.seconds) for r in (200.0, 400.0)]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        port, key = server.port, server.key
+        run_rate(port, key, paths, 100.0, 3.0)  # warm-up: loads the locator
+        rows = [run_rate(port, key, paths, r, args.seconds) for r in (200.0, 400.0)]
     print_table(
         f"Single-point locate over HTTP ({args.district}, open loop, {args.seconds:.0f} s/rate)",
         ["rate (req/s)", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms",

@@ -14,19 +14,13 @@ browser may reach 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import print_table, scratch_postgis
-from bench.http_locate import _wait_ready
+from bench.common import demo_server, print_table
 
 TARGET_SECONDS = 3.0
 HEADLINE = "map-interactive-seconds"
@@ -76,56 +70,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {}
     from playwright.sync_api import sync_playwright
 
-    from gridsvc.db.connect import make_engine
-    from gridsvc.db.embedded import free_port
-    from gridsvc.db.migrate import upgrade
-    from gridsvc.demo.load import load_demo
-    from gridsvc.repositories import units as units_repo
-    from gridsvc.services.keys import create_key
-
-    with scratch_postgis() as url:
-        upgrade(url)
-        engine = make_engine(url, pool_size=2)
-        load_demo(engine, args.district)
-        key, _ = create_key(engine, "operator", name="bench map")
-        with engine.connect() as conn:
-            outline = units_repo.shapes(conn, args.district, ["district"])[0].geometry
-        engine.dispose()
+    with demo_server(args.district) as server:
+        outline, base, key = server.outline, server.base, server.key
         lon, lat = CENTRES.get(args.district, (outline.centroid.x, outline.centroid.y))
-        port = free_port()
-        home = tempfile.mkdtemp(prefix="gridsvc-bench-home-")
-        env = {**os.environ, "GRIDSVC_DATABASE_URL": url, "GRIDSVC_PORT": str(port),
-               "GRIDSVC_DEFAULT_DISTRICT": args.district, "GRIDSVC_HOME": home}  # fmt: skip
-        gridsvc = str(Path(sys.executable).with_name("gridsvc"))
-        server = subprocess.Popen(
-            [gridsvc, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(port)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    login = browser.new_context()
-                    login.route("**/*", _local_only)
-                    page = login.new_page()
-                    page.goto(f"{base}/login?next=/healthz")
-                    page.fill("#key", key)
-                    page.click("button[type=submit]")
-                    page.wait_for_url(f"{base}/healthz")
-                    cookies = login.cookies()
-                    login.close()
-                    grid_url = f"{base}/map#{args.zoom}/{lat:.6f}/{lon:.6f}"
-                    grid = [_open(browser, cookies, grid_url, "gridReady", 60_000)
-                            for _ in range(args.runs + 1)]  # fmt: skip
-                    district = [_open(browser, cookies, f"{base}/map", "tilesReady", 60_000)
-                                for _ in range(args.runs)]  # fmt: skip
-                finally:
-                    browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            shutil.rmtree(home, ignore_errors=True)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                login = browser.new_context()
+                login.route("**/*", _local_only)
+                page = login.new_page()
+                page.goto(f"{base}/login?next=/healthz")
+                page.fill("#key", key)
+                page.click("button[type=submit]")
+                page.wait_for_url(f"{base}/healthz")
+                cookies = login.cookies()
+                login.close()
+                grid_url = f"{base}/map#{args.zoom}/{lat:.6f}/{lon:.6f}"
+                grid = [_open(browser, cookies, grid_url, "gridReady", 60_000)
+                        for _ in range(args.runs + 1)]  # fmt: skip
+                district = [_open(browser, cookies, f"{base}/map", "tilesReady", 60_000)
+                            for _ in range(args.runs)]  # fmt: skip
+            finally:
+                browser.close()
     warm = [g[0] for g in grid[1:]]
     median = statistics.median(warm)
     rows = [

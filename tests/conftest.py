@@ -6,9 +6,6 @@ session; tests that write use other districts or their own keys and clean up aft
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from gridsvc.db.connect import ensure_database, make_engine
-from gridsvc.db.embedded import EmbeddedCluster, find_bindir
+from gridsvc.db.embedded import EmbeddedCluster, throwaway_cluster
 from gridsvc.db.migrate import upgrade
 
 READONLY_DISTRICT = "510104"
@@ -25,15 +22,8 @@ SCRATCH_DISTRICT = "350205"
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[EmbeddedCluster]:
-    base = Path(tempfile.mkdtemp(prefix="gridsvc-test-"))
-    os.chmod(base, 0o755)  # the server runs as 'postgres' when tests run as root
-    cluster = EmbeddedCluster(datadir=base / "pg", bindir=find_bindir(), fast=True)
-    cluster.start()
-    try:
+    with throwaway_cluster(prefix="gridsvc-test-") as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

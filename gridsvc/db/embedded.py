@@ -16,6 +16,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,3 +208,17 @@ class EmbeddedCluster:
         if port is None:
             raise ConfigurationError(f"the embedded PostgreSQL in {self.datadir} is not running")
         return f"postgresql+psycopg://{SUPERUSER}:{self.password}@127.0.0.1:{port}/{database}"
+
+
+@contextmanager
+def throwaway_cluster(prefix: str = "gridsvc-tmp-") -> Iterator[EmbeddedCluster]:
+    """A running cluster in a new temporary directory (fsync off), removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(base, 0o755)  # the server runs as 'postgres' when we run as root
+    cluster = EmbeddedCluster(datadir=base / "pg", bindir=find_bindir(), fast=True)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
