@@ -77,6 +77,19 @@ def require_unit(principal: Principal, code: str) -> None:
         raise NotFound(f"no grid with code '{code}'")
 
 
+def require_district(principal: Principal, adcode: str) -> None:
+    """Raise NotFound when the principal's key is limited to another district."""
+    if principal.district and principal.district != adcode:
+        raise NotFound(f"no district '{adcode}' for this key")
+
+
+def target_district(principal: Principal, requested: str | None, default: str) -> str:
+    """The district a write or query addresses: asked for, else the key's, else the default."""
+    adcode = requested or principal.district or default
+    require_district(principal, adcode)
+    return adcode
+
+
 def new_key() -> tuple[str, str, str]:
     """A fresh key: (key, prefix, sha256 hex of the key)."""
     prefix = secrets.token_hex(4)

@@ -9,6 +9,7 @@ so the page stays small whatever the size of the district.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -190,7 +191,7 @@ def render_page(ctx: PageContext) -> str:
     """The whole HTML page (small: no features are embedded)."""
     locale = ctx.locale if ctx.locale in LOCALES else "zh-CN"
     x0, y0, x1, y1 = ctx.bounds
-    fig = Figure(title=f"{TITLES[locale]} · {ctx.district_name}")
+    fig = Figure(title=html.escape(f"{TITLES[locale]} · {ctx.district_name}"))
     m = folium.Map(
         location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=fit_zoom(ctx.bounds), tiles=None,
         prefer_canvas=True, control_scale=False, zoom_control=True, attribution_control=True,
@@ -201,12 +202,12 @@ def render_page(ctx: PageContext) -> str:
     m.default_css = [(f"css{i}", url) for i, url in enumerate(assets.stylesheets())]
     fig.add_child(m)
     config = json.dumps(page_config(ctx), ensure_ascii=False, separators=(",", ":"))
-    config = config.replace("<", "\\u003c")
+    config = config.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     fig.header.add_child(Element(
         f'<script id="gridsvc-config" type="application/json">{config}</script>'
     ), name="gridsvc_config")  # fmt: skip
     for i, url in enumerate(assets.app_scripts()):
         fig.header.add_child(Element(f'<script defer src="{url}"></script>'), name=f"app{i}")
     fig.html.add_child(Element(PANEL), name="gridsvc_panel")
-    html = fig.render()
-    return html.replace("<html>", f'<html lang="{locale}" class="gs-dark">', 1)
+    page = fig.render()
+    return page.replace("<html>", f'<html lang="{locale}" class="gs-dark">', 1)

@@ -180,6 +180,11 @@ def upsert(conn: Connection, rows: Sequence[dict], chunk: int = 500) -> dict[str
     return {"inserted": inserted, "updated": updated, "unchanged": len(rows) - inserted - updated}
 
 
+def lock_district(conn: Connection, adcode: str) -> None:
+    """Serialise writers of one district until the transaction ends (advisory lock)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('gridsvc:' || :a))"), {"a": adcode})
+
+
 def districts_present(conn: Connection) -> list[str]:
     """Adcodes of districts loaded."""
     return list(conn.execute(select(Unit.adcode).where(Unit.level == "district")).scalars())

@@ -11,6 +11,9 @@ from gridsvc.services.cells import LocatorCache
 from gridsvc.services.locate import Located
 from gridsvc.spatial import h3cells
 
+#: Most index cells one query may expand to (a resolution-5 cell holds 117,649 at res 11).
+MAX_CELLS = 200_000
+
 
 def _parse_cell(text: str) -> np.uint64:
     try:
@@ -44,6 +47,14 @@ def _grids_of(engine: Engine, locators: LocatorCache, cells: np.ndarray) -> list
 def grids_near_cell(engine: Engine, locators: LocatorCache, cell: str, k: int) -> dict:
     """Grids touching the cells within ``k`` rings of ``cell`` (any resolution)."""
     c = _parse_cell(cell)
+    depth = max(0, locators.resolution - int(h3cells.cell_resolution([c])[0]))
+    cells_needed = (3 * k * (k + 1) + 1) * 7**depth
+    if cells_needed > MAX_CELLS:
+        raise InvalidInput(
+            f"cell {cell} with k={k} covers about {cells_needed:,} cells at the index "
+            f"resolution {locators.resolution}; the limit is {MAX_CELLS:,}: use a finer cell "
+            "or a smaller k"
+        )
     disk = h3cells.grid_disk(np.array([c], dtype=np.uint64), k)
     cells = _at_resolution(disk, locators.resolution)
     return {"h3": cell, "k": k, "grids": _grids_of(engine, locators, cells)}

@@ -39,6 +39,7 @@ def rebuild_index(
 ) -> dict:
     """Rebuild a district's index (only around ``changed`` grids when given); returns state."""
     with engine.begin() as conn:
+        units_repo.lock_district(conn, adcode)
         codes, geoms = _grids(conn, adcode)
         old = load_index(conn, adcode, resolution) if changed is not None else None
         if old is None:

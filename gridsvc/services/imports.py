@@ -83,6 +83,7 @@ def import_in(  # type: ignore[no-untyped-def]
     conn, table: FeatureTable, level: Level, crs, district: str, strict: bool, dry_run: bool
 ) -> tuple[ImportReport, dict]:
     """Import inside the caller's transaction; returns the report and the replaced shapes."""
+    units_repo.lock_district(conn, district)
     ctx = load_context(conn, district, level)
     plan = plan_import(table, level, crs, ctx, strict=strict, dry_run=dry_run)
     if plan.report.errors:

@@ -8,6 +8,7 @@ import numpy as np
 from shapely.geometry import shape
 from sqlalchemy import Connection, Engine, delete
 
+from gridsvc.auth import Principal
 from gridsvc.coding import Level, validate_department_code
 from gridsvc.db.models import Unit
 from gridsvc.errors import InvalidInput, NotFound
@@ -148,18 +149,18 @@ def _area_by_kind(found: list) -> dict[str, float]:
     return out
 
 
-def layer_or_404(conn: Connection, layer_id: int) -> dict:
-    """A layer's metadata; NotFound naming the id."""
+def layer_or_404(conn: Connection, layer_id: int, principal: Principal | None = None) -> dict:
+    """A layer's metadata; NotFound naming the id (also for a key of another district)."""
     layer = layers_repo.get_layer(conn, layer_id)
-    if layer is None:
+    if layer is None or (principal and principal.district not in (None, layer["adcode"])):
         raise NotFound(f"no layer with id {layer_id}")
     return layer
 
 
-def report(engine: Engine, layer_id: int) -> dict:
+def report(engine: Engine, layer_id: int, principal: Principal | None = None) -> dict:
     """A layer's metadata, summary, crosswalk and conflicts."""
     with engine.connect() as conn:
-        layer = layer_or_404(conn, layer_id)
+        layer = layer_or_404(conn, layer_id, principal)
         a = layer["adcode"]
         return {"layer": layer, "summary": layer["summary"],
                 "crosswalk": layers_repo.crosswalk_rows(conn, a, layer_id),
@@ -202,10 +203,12 @@ def propose(engine: Engine, district: str, *, min_area_m2: float = 20_000.0) -> 
     return {"layer_id": layer_id, "version": version, "grids": len(proposed), "summary": summary}
 
 
-def adopt(engine: Engine, layer_id: int, resolution: int) -> dict:
+def adopt(
+    engine: Engine, layer_id: int, resolution: int, principal: Principal | None = None
+) -> dict:
     """Make a proposal the district's unified grid (replacing its grids), then reindex."""
     with engine.begin() as conn:
-        layer = layer_or_404(conn, layer_id)
+        layer = layer_or_404(conn, layer_id, principal)
         if layer["kind"] != PROPOSAL:
             raise InvalidInput(f"layer {layer_id} is a departmental layer, not a proposal")
         adcode = layer["adcode"]

@@ -99,6 +99,13 @@
     return wanted.toLowerCase().indexOf("en") === 0 ? "en" : "zh-CN";
   }
 
+  /* values put into messages may come from data (names): never let them become markup */
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   var i18n = {
     messages: MESSAGES,
     locale: "zh-CN",
@@ -109,7 +116,7 @@
       if (text === undefined) text = MESSAGES["zh-CN"][key];
       if (text === undefined) return key;
       return text.replace(/\{(\w+)\}/g, function (m, name) {
-        return args && args[name] !== undefined ? String(args[name]) : m;
+        return args && args[name] !== undefined ? escapeHtml(String(args[name])) : m;
       });
     },
     /* fill every [data-i18n], [data-i18n-placeholder], [data-i18n-title] under root */

@@ -149,3 +149,22 @@ def test_propose_and_adopt(client, keys, scratch_units, tmp_path) -> None:  # ty
     loc = client.get(f"/api/v1/locate?lon={pt.x}&lat={pt.y}&district={SCRATCH_DISTRICT}",
                      headers=h).json()  # fmt: skip
     assert loc["grid_code"] == codes[0]
+
+
+def test_keys_of_another_district_see_nothing_here(client: TestClient, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gridsvc.services.keys import create_key
+
+    op, _ = create_key(engine, "operator", district="110101")
+    admin, _ = create_key(engine, "admin", district="110101")
+    assert layers_of(client, op, "110101") == []
+    assert client.get("/api/v1/layers?district=510104", headers=auth(op)).status_code == 404
+    assert client.get("/api/v1/layers/1/report", headers=auth(op)).status_code == 404
+    r = client.get("/api/v1/locate?lon=104.08&lat=30.65&district=510104", headers=auth(op))
+    assert r.status_code == 404
+    path = write_geojson(tmp_path / "x.geojson", [({}, shapely.box(104, 30.6, 104.01, 30.61))])
+    with path.open("rb") as fh:
+        r = client.post("/api/v1/grids/import", headers=auth(admin),
+                        data={"crs": "4326", "level": "street", "district": "510104"},
+                        files={"file": ("x.geojson", fh)})  # fmt: skip
+    assert r.status_code == 404
+    assert client.get("/api/v1/layers/99999999999999999999", headers=auth(op)).status_code == 422

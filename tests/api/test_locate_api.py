@@ -136,3 +136,11 @@ def test_aggregate_counts(client: TestClient, keys, first_grid, inside_point) ->
     assert body["districts"] == {"510104": 3}
     assert sum(body["cells"].values()) == 4
     assert all(len(c) == 15 and c[1] == "8" for c in body["cells"])
+
+
+def test_coarse_cells_are_capped(client: TestClient, keys) -> None:  # type: ignore[no-untyped-def]
+    h = auth(keys["operator"])
+    r = client.get("/api/v1/cells/8041fffffffffff/grids", headers=h)
+    assert r.status_code == 422 and "the limit is" in r.json()["detail"]
+    r = client.get("/api/v1/cells/8540e3dffffffff/grids?k=1", headers=h)
+    assert r.status_code in (200, 422)

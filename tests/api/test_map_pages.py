@@ -289,3 +289,18 @@ def test_local_basemap_is_served(
 def test_no_local_basemap_means_no_basemap_tiles(client: TestClient, keys: dict[str, str]) -> None:
     r = client.get("/basemap/3/6/3.png", headers=auth(keys["operator"]))
     assert r.status_code == 404
+
+
+def test_names_from_data_cannot_become_markup() -> None:
+    from maps.render import render_page
+
+    evil = "</title><script>alert(1)</script>"
+    ctx = PageContext(
+        district_code="530302", district_name=evil, bounds=(103.6, 25.1, 104.2, 25.6),
+        district_bounds=(103.6, 25.1, 104.2, 25.6), role="operator",
+        basemap=parse_basemap("none"),
+        departments=[{"layer_id": 1, "department": "<img src=x onerror=alert(2)>",
+                      "version": 1, "summary": {}}],
+    )  # fmt: skip
+    page = render_page(ctx)
+    assert "<script>alert(1)" not in page and "<img src=x" not in page

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize
+from gridsvc.auth import Action, authorize, target_district
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
 from gridsvc.services import imports, units
@@ -139,11 +139,12 @@ async def import_grids(
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
     authorize(principal, Action.IMPORT_UNITS)
+    district = target_district(principal, district, settings.default_district)
     table = await run_in_threadpool(read_upload, file)
     report = await run_in_threadpool(
         imports.import_table, engine, table, level=level.value, crs=crs,
-        district=district or settings.default_district, strict=strict, dry_run=dry_run,
+        district=district, strict=strict, dry_run=dry_run,
         resolution=settings.h3_resolution,
     )  # fmt: skip
-    locators.invalidate(district or settings.default_district)
+    locators.invalidate(district)
     return report.to_dict()

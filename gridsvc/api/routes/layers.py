@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize
+from gridsvc.auth import Action, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 GEOJSON = "application/geo+json"
+LayerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Layer id")]
 
 
 @router.get("", summary="Departmental layers and proposals")
@@ -25,8 +26,11 @@ def list_layers(
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.READ_LAYERS)
+    if district:
+        require_district(principal, district)
     with engine.connect() as conn:
-        return {"layers": layers_repo.list_layers(conn, district)}
+        found = layers_repo.list_layers(conn, district or principal.district)
+    return {"layers": found}
 
 
 @router.post("", summary="Import (or replace) one department's grid layer")
@@ -44,34 +48,36 @@ async def import_layer(
     table = await run_in_threadpool(read_upload, file)
     return await run_in_threadpool(
         layers.import_layer, engine, table, department=department, crs=crs,
-        district=district or settings.default_district, name=name, strict=strict,
-        dry_run=dry_run,
+        district=target_district(principal, district, settings.default_district), name=name,
+        strict=strict, dry_run=dry_run,
     )  # fmt: skip
 
 
 @router.get("/{layer_id}", summary="One layer's metadata and summary")
-def get_layer(layer_id: int, engine: EngineDep, principal: CurrentPrincipal) -> dict:
+def get_layer(layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal) -> dict:
     authorize(principal, Action.READ_LAYERS)
     with engine.connect() as conn:
-        return layers.layer_or_404(conn, layer_id)
+        return layers.layer_or_404(conn, layer_id, principal)
 
 
 @router.get("/{layer_id}/features", summary="A layer's features as GeoJSON")
-def layer_features(layer_id: int, engine: EngineDep, principal: CurrentPrincipal) -> JSONResponse:
+def layer_features(
+    layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal
+) -> JSONResponse:
     authorize(principal, Action.READ_LAYERS)
     with engine.connect() as conn:
-        layer = layers.layer_or_404(conn, layer_id)
+        layer = layers.layer_or_404(conn, layer_id, principal)
         feats = layers_repo.features_geojson(conn, layer["adcode"], layer_id)
     return JSONResponse({"type": "FeatureCollection", "features": feats}, media_type=GEOJSON)
 
 
 @router.get("/{layer_id}/report", summary="Crosswalk and conflicts against the unified grid")
 def layer_report(
-    layer_id: int, engine: EngineDep, principal: CurrentPrincipal,
+    layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal,
     format: Annotated[str, Query(pattern="^(json|geojson)$")] = "json",
 ) -> JSONResponse:  # fmt: skip
     authorize(principal, Action.READ_LAYERS)
-    body = layers.report(engine, layer_id)
+    body = layers.report(engine, layer_id, principal)
     if format == "json":
         return JSONResponse(jsonable_encoder(body))
     features = [
@@ -83,10 +89,10 @@ def layer_report(
 
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
-def refresh_report(layer_id: int, engine: EngineDep, principal: CurrentPrincipal) -> dict:
+def refresh_report(layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal) -> dict:
     authorize(principal, Action.IMPORT_UNITS)
     with engine.begin() as conn:
-        layer = layers.layer_or_404(conn, layer_id)
+        layer = layers.layer_or_404(conn, layer_id, principal)
         return layers.build_report(conn, layer["adcode"], layer_id)
 
 
@@ -97,15 +103,16 @@ def propose(
     min_area_m2: Annotated[float, Query(gt=0)] = 20_000.0,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.IMPORT_UNITS)
-    return layers.propose(engine, district or settings.default_district, min_area_m2=min_area_m2)
+    adcode = target_district(principal, district, settings.default_district)
+    return layers.propose(engine, adcode, min_area_m2=min_area_m2)
 
 
 @router.post("/{layer_id}/adopt", summary="Adopt a proposal as the unified grid")
 def adopt(
-    layer_id: int, engine: EngineDep, settings: SettingsDep, locators: LocatorsDep,
+    layer_id: LayerId, engine: EngineDep, settings: SettingsDep, locators: LocatorsDep,
     principal: CurrentPrincipal,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.IMPORT_UNITS)
-    result = layers.adopt(engine, layer_id, settings.h3_resolution)
+    result = layers.adopt(engine, layer_id, settings.h3_resolution, principal)
     locators.invalidate()
     return jsonable_encoder(result)

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
-from gridsvc.auth import Action, authorize
+from gridsvc.auth import Action, Principal, authorize, require_district
 from gridsvc.errors import InvalidInput
 from gridsvc.services import cellqueries
 from gridsvc.services import locate as locating
@@ -22,6 +22,13 @@ District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="Only thi
 Crs = Annotated[str, Query(description="CRS of lon/lat: EPSG code, gcj02 or bd09")]
 
 
+def _scope(principal: Principal, district: str | None) -> str | None:
+    """The district a key limited to one district may locate in (None: every district)."""
+    if district:
+        require_district(principal, district)
+    return district or principal.district
+
+
 @router.get("/locate", summary="Grid, community, street, district and H3 cell of one point")
 def locate_one(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
@@ -29,7 +36,7 @@ def locate_one(
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
-    found = locating.locate(engine, locators, x, y, district)
+    found = locating.locate(engine, locators, x, y, _scope(principal, district))
     row = found.rows()[0]
     if "error" in row:
         raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {row['error']}")
@@ -51,22 +58,39 @@ async def locate_many(
     authorize(principal, Action.LOCATE)
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json")
+    as_csv = "text/csv" in request.headers.get("accept", "")
+    scope = _scope(principal, district)
+    return await run_in_threadpool(
+        _answer, engine, locators, body, content_type, crs, scope, settings.locate_max_points,
+        as_csv,
+    )  # fmt: skip
+
+
+def _located(  # type: ignore[no-untyped-def]
+    engine, locators, body: bytes, content_type: str, crs: str | None, district: str | None,
+    max_points: int,
+) -> tuple[locating.Located, list]:  # fmt: skip
+    """Parse, convert and locate a request's points (CPU work: run off the event loop)."""
     x, y, ids, body_crs = locating.parse_points(body, content_type)
-    if len(x) > settings.locate_max_points:
-        raise InvalidInput(
-            f"{len(x)} points in one request; the limit is {settings.locate_max_points}"
-        )
+    if len(x) > max_points:
+        raise InvalidInput(f"{len(x)} points in one request; the limit is {max_points}")
     lon, lat = locating.to_wgs84(x, y, crs or body_crs or "EPSG:4326")
-    found = await run_in_threadpool(locating.locate, engine, locators, lon, lat, district)
+    return locating.locate(engine, locators, lon, lat, district), ids
+
+
+def _answer(  # type: ignore[no-untyped-def]
+    engine, locators, body, content_type, crs, district, max_points, as_csv: bool
+) -> Response:
+    found, ids = _located(engine, locators, body, content_type, crs, district, max_points)
     rows = found.rows(ids)
+    if as_csv:
+        return Response(_csv(rows), media_type="text/csv")
     summary = {
         "points": len(rows),
         "inside": sum(1 for r in rows if r.get("inside")),
         "outside": sum(1 for r in rows if r.get("inside") is False),
         "invalid": sum(1 for r in rows if "error" in r),
     }
-    if "text/csv" in request.headers.get("accept", ""):
-        return Response(_csv(rows), media_type="text/csv")
     return JSONResponse({"summary": summary, "results": rows})
 
 
@@ -118,11 +142,9 @@ async def aggregate(
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     body = await request.body()
-    x, y, _, body_crs = locating.parse_points(body, request.headers.get("content-type", ""))
-    if len(x) > settings.locate_max_points:
-        raise InvalidInput(
-            f"{len(x)} points in one request; the limit is {settings.locate_max_points}"
-        )
-    lon, lat = locating.to_wgs84(x, y, crs or body_crs or "EPSG:4326")
-    found = await run_in_threadpool(locating.locate, engine, locators, lon, lat, district)
-    return cellqueries.aggregate(found, resolution, locators.resolution)
+    content_type = request.headers.get("content-type", "")
+    found, _ = await run_in_threadpool(
+        _located, engine, locators, body, content_type, crs, _scope(principal, district),
+        settings.locate_max_points,
+    )  # fmt: skip
+    return await run_in_threadpool(cellqueries.aggregate, found, resolution, locators.resolution)
