@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 
 from gridsvc.errors import InvalidInput
 
 SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+
+#: GDAL drivers a layer file may be read with. GDAL picks the driver from the content, not
+#: the name, and some drivers (OGR VRT above all) open other files or URLs named inside.
+ALLOWED_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")
+_ACCEPTED = "accepted: GeoJSON, GPKG (GeoPackage), ESRI Shapefile (zipped)"
+_SHP_MAGIC = b"\x00\x00\x27\x0a"
 
 #: Attribute names recognised for each field, first match wins.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -53,6 +61,50 @@ def _column(frame, name: str) -> list[str | None]:  # type: ignore[no-untyped-de
     return [None] * len(frame)
 
 
+def _sniff(path: Path) -> None:
+    """Reject content that is none of the accepted formats before GDAL opens it at all.
+
+    Even ``pyogrio.read_info`` makes GDAL open a VRT's sources, so XML and unknown content
+    never reach GDAL; a zip must hold a real Shapefile (a lone member is opened by content).
+    """
+    with path.open("rb") as fh:
+        head = fh.read(64)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                shps = [i for i in archive.infolist() if i.filename.lower().endswith(".shp")]
+                if not shps:
+                    raise InvalidInput(f"{path.name} holds no Shapefile (.shp); {_ACCEPTED}")
+                for info in shps:
+                    with archive.open(info) as member:
+                        if member.read(4) != _SHP_MAGIC:
+                            raise InvalidInput(
+                                f"{path.name}: {info.filename} is not a Shapefile; {_ACCEPTED}"
+                            )
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+    elif not (
+        text.startswith(b"{")
+        or head.startswith(b"SQLite format 3\x00")
+        or head.startswith(_SHP_MAGIC)
+    ):
+        detected = "XML (such as an OGR VRT)" if text.startswith(b"<") else "unrecognised"
+        raise InvalidInput(f"{path.name}: detected format {detected} is not accepted; {_ACCEPTED}")
+
+
+def _check_driver(path: Path) -> None:
+    """InvalidInput unless GDAL reads the file with one of ALLOWED_DRIVERS."""
+    _sniff(path)
+    try:
+        driver = pyogrio.read_info(path)["driver"]
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+    expected = ("ESRI Shapefile",) if path.suffix.lower() == ".zip" else ALLOWED_DRIVERS
+    if driver not in expected:
+        raise InvalidInput(f"{path.name}: detected format {driver} is not accepted; {_ACCEPTED}")
+
+
 def read_layer(path: Path, *, source: str | None = None) -> FeatureTable:
     """Read every feature of a polygon layer file; InvalidInput when the file can't be read."""
     path = Path(path)
@@ -62,9 +114,18 @@ def read_layer(path: Path, *, source: str | None = None) -> FeatureTable:
             "send GeoJSON (.geojson/.json), GeoPackage (.gpkg) or a zipped Shapefile (.zip)"
         )
     try:
+        size_ok = path.stat().st_size > 0
+    except OSError as exc:
+        raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+    if not size_ok:
+        raise InvalidInput(f"could not read {path.name}: the file is empty")
+    _check_driver(path)
+    try:
         frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
         raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InvalidInput(f"{path.name} has no geometry column")
     if len(frame) == 0:
         raise InvalidInput(f"{path.name} has no features")
     crs = frame.crs.to_string() if frame.crs is not None else None

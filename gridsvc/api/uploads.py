@@ -13,7 +13,9 @@ from ingest.readers import FeatureTable, read_layer
 
 def read_upload(file: UploadFile) -> FeatureTable:
     """Save the upload under its own name (the suffix picks the format) and read it."""
-    name = Path(file.filename or "upload.geojson").name
+    name = Path(file.filename or "").name
+    if name in ("", ".", ".."):  # no usable name: a directory, not a file, under tmp
+        name = "upload.geojson"
     with tempfile.TemporaryDirectory(prefix="gridsvc-upload-") as tmp:
         path = Path(tmp) / name
         with path.open("wb") as out:

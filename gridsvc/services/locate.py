@@ -34,7 +34,7 @@ class Located:
         h3[known] = h3cells.cells_to_str(self.cells[known])
         out = []
         for i, code in enumerate(self.grid_codes):
-            row: dict = {"lon": float(self.lon[i]), "lat": float(self.lat[i])}
+            row: dict = {"lon": _finite(self.lon[i]), "lat": _finite(self.lat[i])}
             if ids is not None and ids[i] is not None:
                 row["id"] = ids[i]
             if self.errors[i]:
@@ -50,6 +50,12 @@ class Located:
                 )
             out.append(row)
         return out
+
+
+def _finite(value: object) -> float | None:
+    """The number as a float, or None when JSON can't hold it (NaN, infinity)."""
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
 
 
 def coordinate_error(lon: float, lat: float) -> str | None:
@@ -102,7 +108,11 @@ def locate(
 def parse_points(body: bytes, content_type: str) -> tuple[np.ndarray, np.ndarray, list, str | None]:
     """(x, y, ids, crs) from a JSON or CSV locate request; InvalidInput naming the bad row."""
     if "csv" in content_type:
-        return _parse_csv(body.decode("utf-8-sig"))
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"CSV body must be UTF-8 ({exc})") from None
+        return _parse_csv(text)
     try:
         doc = json.loads(body)
     except ValueError as exc:
@@ -125,11 +135,20 @@ def parse_points(body: bytes, content_type: str) -> tuple[np.ndarray, np.ndarray
 
 def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidInput(f"{where} must be a number (got {value!r})")
+        raise InvalidInput(f"{where} must be a number (got {_shown(value)})")
     try:
         return float(value)
-    except ValueError:
-        raise InvalidInput(f"{where} must be a number (got {value!r})") from None
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{where} must be a number (got {_shown(value)})") from None
+
+
+def _shown(value: object) -> str:
+    """A short repr for error messages (huge integers can't even be printed in full)."""
+    try:
+        text = repr(value)
+    except ValueError:  # int beyond sys.get_int_max_str_digits
+        return "a huge integer"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _parse_csv(text: str) -> tuple[np.ndarray, np.ndarray, list, str | None]:
