@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from sqlalchemy import Engine
 
 from gridsvc.repositories import cells as cells_repo
@@ -118,7 +119,10 @@ class LocatorCache:
                 index = load_index(conn, adcode, self.resolution)
                 codes, geoms = _grids(conn, adcode)
                 by_code = dict(zip(codes, geoms, strict=True))
-                aligned = np.asarray([by_code[c] for c in index.codes], dtype=object)
+                # a grid deleted since the index was built (its rebuild is on the way)
+                # matches nothing rather than failing the request
+                gone = shapely.Polygon()
+                aligned = np.asarray([by_code.get(c, gone) for c in index.codes], dtype=object)
                 entry = _Entry(state["version"], Locator(index, aligned), now)
                 self._entries[adcode] = entry
             entry.checked = now
