@@ -105,6 +105,7 @@ class TileCache:
 
     def __init__(self, engine: Engine, entries: int, recheck_seconds: float = 1.0):
         self.db = TileConnections(engine)
+        self.engine = engine
         self.entries = max(0, int(entries))
         self.recheck_seconds = recheck_seconds
         self._tiles: OrderedDict[tuple, Tile] = OrderedDict()
@@ -116,6 +117,12 @@ class TileCache:
         self._checked = -math.inf
         for name in ("before_cursor_execute", "commit", "rollback", "checkin"):
             event.listen(engine, name, getattr(self, f"_on_{name}"))
+
+    def close(self) -> None:
+        """Stop listening to the engine and close the tile connections."""
+        for name in ("before_cursor_execute", "commit", "rollback", "checkin"):
+            event.remove(self.engine, name, getattr(self, f"_on_{name}"))
+        self.db.close()
 
     def invalidate(self) -> None:
         """Forget every tile: the data changed (callable from any import path)."""

@@ -19,6 +19,7 @@ from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings, get_settings
 from maps.routes import pages as map_pages
 from maps.routes import tiles as map_tiles
+from maps.tiles import TileCache
 
 
 def session_secret(settings: Settings) -> str:
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.locators = LocatorCache(settings.h3_resolution)
             app.state.principals = PrincipalCache(settings.key_cache_seconds)
             app.state.session_secret = session_secret(settings)
+            tiles = TileCache(engine, settings.tile_cache_entries)
+            stack.callback(tiles.close)
+            app.state.tiles = tiles
             yield
 
     app = FastAPI(

@@ -32,7 +32,7 @@ def upsert_layer(
         set_={
             "version": DeptLayer.version + 1, "name": stmt.excluded.name,
             "source": stmt.excluded.source, "crs": stmt.excluded.crs,
-            "status": "active", "updated_at": func.now(),
+            "status": "active", "updated_at": func.clock_timestamp(),
         },
     ).returning(DeptLayer.layer_id, DeptLayer.version)  # fmt: skip
     layer_id, version = conn.execute(stmt).one()
@@ -87,7 +87,7 @@ def set_status(conn: Connection, adcode: str, layer_id: int, status: str) -> Non
     conn.execute(
         update(DeptLayer)
         .where(DeptLayer.adcode == adcode, DeptLayer.layer_id == layer_id)
-        .values(status=status, updated_at=func.now())
+        .values(status=status, updated_at=func.clock_timestamp())
     )
 
 

@@ -98,6 +98,10 @@ class TileConnections:
         self._slots = threading.BoundedSemaphore(size)
         weakref.finalize(self, _close_all, self._idle)
 
+    def close(self) -> None:
+        """Close the idle connections (those in use close when they come back broken)."""
+        _close_all(self._idle)
+
     def run(self, fn: Callable[[Connection], T]) -> T:
         """``fn(conn)`` on an idle connection; again on a fresh one if that one was broken."""
         with self._slots:

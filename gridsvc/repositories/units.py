@@ -168,7 +168,7 @@ def upsert(conn: Connection, rows: Sequence[dict], chunk: int = 500) -> dict[str
             set_={
                 "name": ex.name, "level": ex.level, "parent_code": ex.parent_code,
                 "geom": ex.geom, "area_m2": ex.area_m2, "source": ex.source,
-                "updated_at": func.now(),
+                "updated_at": func.clock_timestamp(),
             },
             where=changed,
         ).returning(literal_column("(xmax = 0)").label("inserted"))  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,7 +16,6 @@ from maps.tiles import TileCache
 router = APIRouter(tags=["tiles"])
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 CACHE_CONTROL = "private, max-age=60"  # tiles depend on the caller's role and scope
-_create = threading.Lock()
 
 
 class Shift(StrEnum):
@@ -25,16 +23,8 @@ class Shift(StrEnum):
 
 
 def tile_cache(request: Request) -> TileCache:
-    """The app's tile cache (``app.state.tiles``), created on first use."""
-    state = request.app.state
-    cache = getattr(state, "tiles", None)
-    if cache is None:
-        with _create:
-            cache = getattr(state, "tiles", None)
-            if cache is None:
-                cache = TileCache(state.engine, state.settings.tile_cache_entries)
-                state.tiles = cache
-    return cache
+    """The app's tile cache (``app.state.tiles``, opened and closed in the app's lifespan)."""
+    return request.app.state.tiles
 
 
 def _matches(header: str | None, etag: str) -> bool:
