@@ -91,10 +91,12 @@ def format_location(location: tuple[float, float]) -> str:
     return f"({lon:.6f}, {lat:.6f})"
 
 
-def _codes(codes: Iterable[Any], n: int) -> list[str]:
+def code_labels(codes: Iterable[Any], n: int, what: str = "") -> list[str]:
+    """Codes as strings, one per geometry; ValueError when the counts differ."""
     out = [str(c) for c in codes]
     if len(out) != n:
-        raise ValueError(f"{len(out)} codes for {n} geometries")
+        kind = f"{what} " if what else ""
+        raise ValueError(f"{len(out)} {kind}codes for {n} geometries")
     return out
 
 
@@ -124,7 +126,7 @@ def _emit(
 def repair_invalid(codes: Iterable[Any], geoms: Any) -> tuple[np.ndarray, list[Finding]]:
     """Repair invalid polygons with make_valid (polygonal parts kept); report repairs/empties."""
     arr = as_geometry_array(geoms)
-    names = _codes(codes, len(arr))
+    names = code_labels(codes, len(arr))
     usable = non_empty(arr)
     bad = np.flatnonzero(usable & ~shapely.is_valid(arr))
     repaired = arr.copy()
@@ -171,7 +173,7 @@ def check_within_parent(
 ) -> list[Finding]:
     """Children sticking out of (or wholly outside) their parent beyond tolerance_m2 (m²)."""
     arr = as_geometry_array(child_geoms)
-    names, parent = _codes(child_codes, len(arr)), str(parent_code)
+    names, parent = code_labels(child_codes, len(arr)), str(parent_code)
     _require_parent(parent, parent_geom)
     shapely.prepare(parent_geom)
     idx = np.flatnonzero(non_empty(arr))
@@ -209,7 +211,7 @@ def check_overlaps(
 ) -> list[Finding]:
     """Pairs of sibling units sharing more than tolerance_m2 (m²) of area; STRtree-based."""
     arr = as_geometry_array(geoms)
-    names = _codes(codes, len(arr))
+    names = code_labels(codes, len(arr))
     arr[~non_empty(arr)] = None  # empty units cannot overlap anything
     left, right = shapely.STRtree(arr).query(arr, predicate="intersects")
     left, right = left[left < right], right[left < right]  # each pair once

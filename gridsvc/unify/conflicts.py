@@ -24,7 +24,7 @@ from gridsvc.geo.measure import (
     polygonal_parts,
     representative_points,
 )
-from gridsvc.topology import format_area, format_location
+from gridsvc.topology import code_labels, format_area, format_location
 from gridsvc.unify.crosswalk import CrosswalkRow, overlaps
 
 BOUNDARY_MISMATCH = "boundary_mismatch"
@@ -72,13 +72,6 @@ def _num(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _names(codes: Sequence[Any], n: int, what: str) -> list[str]:
-    out = [str(c) for c in codes]
-    if len(out) != n:
-        raise ValueError(f"{len(out)} {what} codes for {n} geometries")
-    return out
-
-
 def _build(
     kind: str,
     dept_codes: list[tuple[str, ...]],
@@ -119,8 +112,8 @@ def find_conflicts(
     """Mismatches, slivers, uncovered and outside pieces of one layer (thresholds in m², 0–1)."""
     dept = as_geometry_array(dept_geoms)
     grids = as_geometry_array(grid_geoms)
-    dnames = _names(dept_codes, len(dept), "departmental")
-    gnames = _names(grid_codes, len(grids), "unified grid")
+    dnames = code_labels(dept_codes, len(dept), "departmental")
+    gnames = code_labels(grid_codes, len(grids), "unified grid")
     if district is None:
         district = shapely.union_all(grids[non_empty(grids)])
     conflicts = _pair_conflicts(dnames, dept, gnames, grids, crosswalk_rows, cut_share, sliver_m2)
@@ -250,7 +243,7 @@ def clip_to_district(
 ) -> tuple[np.ndarray, list[Conflict]]:
     """Clip features to the district; one outside_district conflict per feature reaching out."""
     arr = as_geometry_array(dept_geoms)
-    names = _names(dept_codes, len(arr), "departmental")
+    names = code_labels(dept_codes, len(arr), "departmental")
     shapely.prepare(district)
     idx = np.flatnonzero(non_empty(arr))
     idx = idx[~shapely.covers(district, arr[idx])]
