@@ -135,11 +135,15 @@ class Server:
                 self.conn.request("GET", path, headers=headers)
                 resp = self.conn.getresponse()
                 return resp.status, resp.read()
-            except (http.client.RemoteDisconnected, ConnectionError) as exc:
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.conn.close()
                 self.conn = None
                 if attempt == 2:
-                    raise RuntimeError(f"GET {path}: the connection failed twice: {exc}") from exc
+                    raise
+            except OSError:
+                self.conn.close()
+                self.conn = None
+                raise
         raise AssertionError("unreachable")
 
     def reconnect(self) -> None:
