@@ -69,3 +69,20 @@ def revoke(conn: Connection, prefix: str) -> bool:
         .values(revoked_at=func.now())
     )
     return result.rowcount > 0
+
+
+def active_scoped_to(conn: Connection, codes: list[str]) -> list[dict]:
+    """Unrevoked keys scoped to any of ``codes``: prefix, name and those of their grids."""
+    if not codes:
+        return []
+    wanted = sorted(codes)
+    rows = conn.execute(
+        select(ApiKey.prefix, ApiKey.name, ApiKey.grid_codes)
+        .where(ApiKey.revoked_at.is_(None), ApiKey.grid_codes.overlap(wanted))
+        .order_by(ApiKey.prefix)
+    ).all()
+    held = set(wanted)
+    return [
+        {"prefix": prefix, "name": name, "grids": sorted(set(grids) & held)}
+        for prefix, name, grids in rows
+    ]
