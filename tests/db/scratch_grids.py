@@ -34,8 +34,8 @@ def table(units: list, source: str = "test") -> FeatureTable:
 
 def load_hierarchy(engine: Engine, seed: int = 5) -> list:
     """Import the district, its streets and communities; returns every generated unit."""
-    import_file(engine, BUNDLED / "350205.geojson", level="district", crs="gcj02",
-                district=SCRATCH_DISTRICT)  # fmt: skip
+    boundary = BUNDLED / "350205.geojson"
+    import_file(engine, boundary, level="district", crs="gcj02", district=SCRATCH_DISTRICT)
     with engine.connect() as conn:
         outline = units_repo.shapes(conn, SCRATCH_DISTRICT, ["district"])[0].geometry
     units = generate_hierarchy(outline, SCRATCH_DISTRICT, seed=seed)

@@ -24,6 +24,12 @@ from tests.db.scratch_grids import (
 )
 
 RES = 11
+REFUSE = (
+    "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'refused by test'; END $$;"
+    "CREATE TRIGGER test_refuse BEFORE INSERT ON h3_cells FOR EACH ROW "
+    f"WHEN (NEW.adcode = '{SCRATCH_DISTRICT}') EXECUTE FUNCTION test_refuse()"
+)
 
 
 @pytest.fixture
@@ -62,10 +68,8 @@ def test_failed_rebuild_leaves_the_previous_index(district) -> None:  # type: ig
     # a constraint the existing rows are not checked against: rewriting that cell fails
     # halfway through the COPY of the rebuilt index, after every old cell was deleted
     with engine.begin() as conn:
-        conn.execute(text(
-            f"ALTER TABLE h3_cells ADD CONSTRAINT test_no_cell CHECK (cell <> {int(cell)}) "
-            "NOT VALID"
-        ))  # fmt: skip
+        check = f"CHECK (cell <> {int(cell)}) NOT VALID"
+        conn.execute(text(f"ALTER TABLE h3_cells ADD CONSTRAINT test_no_cell {check}"))
     try:
         with pytest.raises(psycopg.errors.CheckViolation):
             rebuild_index(engine, SCRATCH_DISTRICT, RES)
@@ -86,12 +90,7 @@ def test_failed_index_update_rejects_the_import(district) -> None:  # type: igno
     assert expected(old, lon, lat) != expected(new, lon, lat)
     before = snapshot(engine)
     with engine.begin() as conn:
-        conn.execute(text(
-            "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'refused by test'; END $$;"
-            "CREATE TRIGGER test_refuse BEFORE INSERT ON h3_cells FOR EACH ROW "
-            f"WHEN (NEW.adcode = '{SCRATCH_DISTRICT}') EXECUTE FUNCTION test_refuse()"
-        ))  # fmt: skip
+        conn.execute(text(REFUSE))
     try:
         with pytest.raises(psycopg.errors.RaiseException):
             import_table(engine, new, level="grid", crs="EPSG:4326", district=SCRATCH_DISTRICT)
