@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ARRAY, Connection, String, cast, insert, select, update
 from sqlalchemy.sql import func
 
 from gridsvc.db.models import ApiKey
@@ -76,9 +76,10 @@ def active_scoped_to(conn: Connection, codes: list[str]) -> list[dict]:
     if not codes:
         return []
     wanted = sorted(codes)
+    overlaps = ApiKey.grid_codes.bool_op("&&")(cast(wanted, ARRAY(String(15))))
     rows = conn.execute(
         select(ApiKey.prefix, ApiKey.name, ApiKey.grid_codes)
-        .where(ApiKey.revoked_at.is_(None), ApiKey.grid_codes.overlap(wanted))
+        .where(ApiKey.revoked_at.is_(None), overlaps)
         .order_by(ApiKey.prefix)
     ).all()
     held = set(wanted)
