@@ -123,13 +123,6 @@ class TileCache:
         event.remove(self.engine, "checkin", self._on_checkin)
         self.db.close()
 
-    def invalidate(self) -> None:
-        """Forget every tile and re-read the data versions at the next request."""
-        with self._lock:
-            self._tiles.clear()
-            self._derived.clear()
-            self._checked = -math.inf
-
     def _on_checkin(self, dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
         if record is not None and record.info.pop("committed", False):
             self._commits += 1  # the commit is visible now: re-read the versions
