@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.principals = PrincipalCache(settings.key_cache_seconds)
             app.state.session_secret = session_secret(settings)
             tiles = TileCache(engine, settings.tile_cache_entries)
+            tiles.open()
             stack.callback(tiles.close)
             app.state.tiles = tiles
             yield

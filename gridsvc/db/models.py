@@ -187,3 +187,15 @@ class CellIndexState(Base):
     interior_cells: Mapped[int] = mapped_column(Integer, server_default="0")
     boundary_cells: Mapped[int] = mapped_column(Integer, server_default="0")
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DataVersion(Base):
+    """How often a district's rows in one table changed: bumped by triggers (migration 0004)
+    inside every writing transaction, whatever wrote (ORM, COPY, plain SQL)."""
+
+    __tablename__ = "data_versions"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

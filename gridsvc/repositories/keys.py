@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ARRAY, Connection, String, cast, insert, select, update
 from sqlalchemy.sql import func
 
 from gridsvc.db.models import ApiKey
@@ -69,3 +69,21 @@ def revoke(conn: Connection, prefix: str) -> bool:
         .values(revoked_at=func.now())
     )
     return result.rowcount > 0
+
+
+def active_scoped_to(conn: Connection, codes: list[str]) -> list[dict]:
+    """Unrevoked keys scoped to any of ``codes``: prefix, name and those of their grids."""
+    if not codes:
+        return []
+    wanted = sorted(codes)
+    overlaps = ApiKey.grid_codes.bool_op("&&")(cast(wanted, ARRAY(String(15))))
+    rows = conn.execute(
+        select(ApiKey.prefix, ApiKey.name, ApiKey.grid_codes)
+        .where(ApiKey.revoked_at.is_(None), overlaps)
+        .order_by(ApiKey.prefix)
+    ).all()
+    held = set(wanted)
+    return [
+        {"prefix": prefix, "name": name, "grids": sorted(set(grids) & held)}
+        for prefix, name, grids in rows
+    ]

@@ -66,16 +66,17 @@ def import_table(
     """Check and write ``table``; raise ImportRejected (nothing written) on any error.
 
     A grid-level import that changed anything also updates the district's H3 index around
-    the grids it touched.
+    the grids it touched, in the same transaction: readers see the old grids with the old
+    index or the new with the new, and a failure anywhere leaves both as they were.
     """
     lvl = _level(level)
     system = parse_crs(crs)
     with engine.begin() as conn:
         report, previous = import_in(conn, table, lvl, system, district, strict, dry_run)
-    written = report.written
-    if lvl is Level.GRID and (written.get("inserted") or written.get("updated")):
-        changed = set(previous) | set(report.written_codes)
-        cells.rebuild_index(engine, district, resolution, changed=changed, previous=previous)
+        written = report.written
+        if lvl is Level.GRID and (written.get("inserted") or written.get("updated")):
+            changed = set(previous) | set(report.written_codes)
+            cells.rebuild_in(conn, district, resolution, changed=changed, previous=previous)
     return report
 
 

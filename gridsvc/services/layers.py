@@ -6,14 +6,15 @@ from collections import Counter
 
 import numpy as np
 from shapely.geometry import shape
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine
 
+from gridsvc import errors
 from gridsvc.auth import Principal
 from gridsvc.coding import Level, validate_department_code
-from gridsvc.db.models import Unit
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.geo.crs import parse_crs
 from gridsvc.geo.measure import areas_m2
+from gridsvc.repositories import keys as keys_repo
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.repositories import units as units_repo
 from gridsvc.services import cells
@@ -66,6 +67,7 @@ def import_layer(
     system = parse_crs(crs)
     report = ImportReport(table.source, "departmental", system.label, len(table), strict, dry_run)
     with engine.begin() as conn:
+        units_repo.lock_district(conn, district)
         outline = _district(conn, district)
         geoms = prepare_geometries(table, system, report)
         ok = np.array([g is not None for g in geoms])
@@ -170,6 +172,7 @@ def report(engine: Engine, layer_id: int, principal: Principal | None = None) ->
 def propose(engine: Engine, district: str, *, min_area_m2: float = 20_000.0) -> dict:
     """Overlay the district's departmental layers into a proposed unified grid (a layer)."""
     with engine.begin() as conn:
+        units_repo.lock_district(conn, district)
         layers = [x for x in layers_repo.list_layers(conn, district) if x["kind"] == "departmental"]
         if not layers:
             raise InvalidInput(f"district {district} has no departmental layers to overlay")
@@ -206,22 +209,55 @@ def propose(engine: Engine, district: str, *, min_area_m2: float = 20_000.0) -> 
 def adopt(
     engine: Engine, layer_id: int, resolution: int, principal: Principal | None = None
 ) -> dict:
-    """Make a proposal the district's unified grid (replacing its grids), then reindex."""
+    """Make a proposal the district's unified grid, in one transaction.
+
+    Its grids replace the district's, the H3 index is rebuilt, and the report of every layer
+    of the district is recomputed against the new grids (no crosswalk or conflict keeps
+    naming a removed grid). Refused with Conflict, nothing changed, while unrevoked keys are
+    scoped to grids the adoption would remove.
+    """
     with engine.begin() as conn:
         layer = layer_or_404(conn, layer_id, principal)
         if layer["kind"] != PROPOSAL:
             raise InvalidInput(f"layer {layer_id} is a departmental layer, not a proposal")
         adcode = layer["adcode"]
+        units_repo.lock_district(conn, adcode)
         codes, names, geoms = layers_repo.feature_shapes(conn, adcode, layer_id)
-        conn.execute(
-            delete(Unit).where(Unit.adcode == adcode, Unit.level == "grid", Unit.code.not_in(codes))
-        )
+        removed = units_repo.codes(conn, adcode, Level.GRID.value) - set(codes)
+        _refuse_if_keys_hold(conn, layer_id, removed)
+        units_repo.delete_units(conn, adcode, removed)
         table = FeatureTable(
-            geometries=np.asarray(geoms, dtype=object), codes=list(codes), names=list(names),
-            parent_codes=[c[:12] for c in codes], source=f"proposal layer {layer_id}",
-        )  # fmt: skip
-        result, _ = import_in(conn, table, Level.GRID, parse_crs("EPSG:4326"), adcode,
-                              False, False)  # fmt: skip
+            geometries=np.asarray(geoms, dtype=object),
+            codes=list(codes),
+            names=list(names),
+            parent_codes=[c[:12] for c in codes],
+            source=f"proposal layer {layer_id}",
+        )
+        wgs84 = parse_crs("EPSG:4326")
+        result, _ = import_in(conn, table, Level.GRID, wgs84, adcode, False, False)
         layers_repo.set_status(conn, adcode, layer_id, "adopted")
-    state = cells.rebuild_index(engine, adcode, resolution)
-    return {"layer_id": layer_id, "adopted": True, "import": result.to_dict(), "index": state}
+        state = cells.rebuild_in(conn, adcode, resolution)
+        reports = [x["layer_id"] for x in layers_repo.list_layers(conn, adcode)]
+        for other in reports:
+            build_report(conn, adcode, other)
+    return {
+        "layer_id": layer_id,
+        "adopted": True,
+        "removed_grids": sorted(removed),
+        "reports_rebuilt": reports,
+        "import": result.to_dict(),
+        "index": state,
+    }
+
+
+def _refuse_if_keys_hold(conn: Connection, layer_id: int, removed: set[str]) -> None:
+    blocking = keys_repo.active_scoped_to(conn, sorted(removed))
+    if not blocking:
+        return
+    listed = "; ".join(f"key {k['prefix']} ({', '.join(k['grids'])})" for k in blocking)
+    raise errors.Conflict(
+        f"adopting layer {layer_id} would remove grids that {len(blocking)} active key(s) "
+        f"are scoped to: {listed}. Revoke those keys, or scope them to grids the proposal "
+        "keeps, then adopt again; nothing was changed",
+        blocking_keys=blocking,
+    )
