@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.deps import CurrentActor, CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
 from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize, target_district
 from gridsvc.errors import InvalidInput
@@ -131,6 +131,7 @@ async def import_grids(
     settings: SettingsDep,
     locators: LocatorsDep,
     principal: CurrentPrincipal,
+    actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
     level: Annotated[ImportLevel, Form()],
@@ -142,9 +143,16 @@ async def import_grids(
     district = target_district(principal, district, settings.default_district)
     table = await run_in_threadpool(read_upload, file)
     report = await run_in_threadpool(
-        imports.import_table, engine, table, level=level.value, crs=crs,
-        district=district, strict=strict, dry_run=dry_run,
+        imports.import_table,
+        engine,
+        table,
+        level=level.value,
+        crs=crs,
+        district=district,
+        strict=strict,
+        dry_run=dry_run,
         resolution=settings.h3_resolution,
-    )  # fmt: skip
+        actor=actor,
+    )
     locators.invalidate(district)
     return report.to_dict()
