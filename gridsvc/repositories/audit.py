@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, any_, func, insert, literal, select
 
 from gridsvc.db.models import AuditEntry
 
@@ -36,7 +36,7 @@ def _where(f: AuditFilter) -> list:
         e.actor == f.actor if f.actor else None,
         e.action == f.action if f.action else None,
         e.object_type == f.object_type if f.object_type else None,
-        e.object_ids.any(f.object_id) if f.object_id else None,
+        literal(f.object_id) == any_(e.object_ids) if f.object_id else None,
         e.district == f.district if f.district else None,
         e.at >= f.since if f.since else None,
         e.at < f.until if f.until else None,
