@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from gridsvc import csrf, sessions
-from gridsvc.auth import Principal, parse_bearer
+from gridsvc.auth import Action, Principal, authorize, parse_bearer
 from gridsvc.errors import Forbidden, Unauthorized
+from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import PrincipalCache
@@ -95,3 +97,22 @@ def current_actor(request: Request, principal: CurrentPrincipal) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def permitted(action: Action, audit_as: str | None = None) -> Callable[..., Principal]:
+    """A dependency: the caller when its role allows ``action``, else 403 before the body is
+    read; a refusal of an audited action (``audit_as``, e.g. ``key.create``) is recorded."""
+
+    def dependency(
+        principal: CurrentPrincipal, actor: CurrentActor, engine: EngineDep
+    ) -> Principal:
+        try:
+            authorize(principal, action)
+        except Forbidden as exc:
+            if audit_as:
+                detail = {"status": exc.status, "reason": exc.detail}
+                audit.record(engine, actor, audit_as, outcome="refused", detail=detail)
+            raise
+        return principal
+
+    return dependency

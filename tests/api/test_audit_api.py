@@ -10,6 +10,7 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from gridsvc.services.keys import create_key
 from tests.api.conftest import auth
 from tests.conftest import SCRATCH_DISTRICT
 from tests.helpers import write_geojson
@@ -29,17 +30,14 @@ def test_audit_needs_an_admin(client: TestClient, keys: dict[str, str]) -> None:
         assert client.get("/api/v1/audit", headers=auth(keys[role])).status_code == 403, role
 
 
-def test_filters_and_paging(client: TestClient, keys: dict[str, str]) -> None:
-    admin = keys["admin"]
+def test_filters_and_paging(client: TestClient, engine: Engine, keys: dict[str, str]) -> None:
+    admin, me = create_key(engine, "admin", name="audit paging")
     start = datetime.now(UTC) - timedelta(seconds=1)
     made = []
     for i in range(3):
-        r = client.post(
-            "/api/v1/keys", headers=auth(admin), json={"role": "planner", "name": f"p{i}"}
-        )
-        made.append(r.json()["prefix"])
+        body = {"role": "planner", "name": f"p{i}"}
+        made.append(client.post("/api/v1/keys", headers=auth(admin), json=body).json()["prefix"])
     client.delete(f"/api/v1/keys/{made[0]}", headers=auth(admin))
-    me = admin.split("_")[1]
     since = quote(start.isoformat())
     body = audit(client, admin, f"actor={me}&action=key.create&since={since}")
     assert body["total"] == 3 and [e["object_ids"] for e in body["entries"]] == [
@@ -53,8 +51,9 @@ def test_filters_and_paging(client: TestClient, keys: dict[str, str]) -> None:
     assert first["address"] == "testclient" and first["outcome"] == "ok"
     by_object = audit(client, admin, f"object=key:{made[1]}")["entries"]
     assert [e["action"] for e in by_object] == ["key.create"]
-    until = quote((start - timedelta(days=365)).isoformat())
-    assert audit(client, admin, f"actor={me}&until={until}")["total"] == 0
+    assert audit(client, admin, f"actor={me}&until={since}")["total"] == 0
+    later = quote((datetime.now(UTC) + timedelta(minutes=1)).isoformat())
+    assert audit(client, admin, f"actor={me}&since={since}&until={later}")["total"] == 4
     h = auth(admin)
     for bad in ("limit=0", "limit=501", "offset=-1", "since=yesterday", "district=12"):
         r = client.get(f"/api/v1/audit?{bad}", headers=h)

@@ -65,6 +65,13 @@ def test_keys_need_an_admin(client: TestClient, keys: dict[str, str]) -> None:
         r = client.post("/api/v1/keys", headers=h, json={"role": "admin"})
         assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
         assert client.delete("/api/v1/keys/0123abcd", headers=h).status_code == 403
+        # the role is checked before the body or the path is
+        assert client.post("/api/v1/keys", headers=h, json={}).status_code == 403
+        assert client.delete("/api/v1/keys/x", headers=h).status_code == 403
+    operator = keys["operator"].split("_")[1]
+    q = f"/api/v1/audit?actor={operator}&action=key.create&limit=1"
+    refused = client.get(q, headers=auth(keys["admin"])).json()["entries"][0]
+    assert refused["outcome"] == "refused" and refused["detail"]["status"] == 403
 
 
 def test_bad_key_requests(client: TestClient, keys: dict[str, str]) -> None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridsvc.api.deps import CurrentActor, CurrentPrincipal, EngineDep, PrincipalsDep
-from gridsvc.auth import Role
+from gridsvc.api.deps import CurrentActor, EngineDep, PrincipalsDep, permitted
+from gridsvc.auth import Action, Principal, Role
 from gridsvc.services import keys
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+Creator = Annotated[Principal, Depends(permitted(Action.MANAGE_KEYS, "key.create"))]
+Reader = Annotated[Principal, Depends(permitted(Action.MANAGE_KEYS))]
+Revoker = Annotated[Principal, Depends(permitted(Action.MANAGE_KEYS, "key.revoke"))]
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$", description="The key's 8-hex prefix")]
 
 
@@ -46,7 +49,7 @@ class CreatedKey(KeyInfo):
 
 @router.post("", status_code=201, summary="Create an API key (shown once)")
 def create_key(
-    body: NewKey, engine: EngineDep, principal: CurrentPrincipal, actor: CurrentActor
+    body: NewKey, engine: EngineDep, principal: Creator, actor: CurrentActor
 ) -> CreatedKey:
     key, prefix = keys.create_for(
         engine,
@@ -61,7 +64,7 @@ def create_key(
 
 
 @router.get("", summary="API keys (never their hashes)")
-def list_keys(engine: EngineDep, principal: CurrentPrincipal) -> dict[str, list[KeyInfo]]:
+def list_keys(engine: EngineDep, principal: Reader) -> dict[str, list[KeyInfo]]:
     return {"keys": [KeyInfo(**k) for k in keys.list_for(engine, principal)]}
 
 
@@ -69,7 +72,7 @@ def list_keys(engine: EngineDep, principal: CurrentPrincipal) -> dict[str, list[
 async def revoke_key(
     prefix: Prefix,
     engine: EngineDep,
-    principal: CurrentPrincipal,
+    principal: Revoker,
     actor: CurrentActor,
     principals: PrincipalsDep,
 ) -> dict:
