@@ -18,7 +18,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host, port = args.host or settings.host, args.port or settings.port
     print(f"gridsvc listening on http://{host}:{port}/  (API docs: /docs)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
     return 0
 
 
