@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.sql import func
 
 from gridsvc.db.models import ApiKey, LoginSession
@@ -70,3 +70,9 @@ def revoke_for_key(conn: Connection, key_prefix: str) -> int:
         .values(revoked_at=func.now())
     )
     return result.rowcount
+
+
+def prune(conn: Connection, older_than_days: float = 30) -> int:
+    """Forget sessions that expired more than ``older_than_days`` ago; returns how many."""
+    cutoff = func.now() - timedelta(days=older_than_days)
+    return conn.execute(delete(LoginSession).where(LoginSession.expires_at < cutoff)).rowcount

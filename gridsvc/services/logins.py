@@ -41,6 +41,7 @@ def log_in(
         raise
     token, id_hash = sessions.new_token(secret)
     with engine.begin() as conn:
+        sessions_repo.prune(conn)
         sessions_repo.insert_session(
             conn, id_hash=id_hash, key_prefix=principal.key_prefix, hours=hours, address=address
         )

@@ -30,6 +30,19 @@ def test_audit_needs_an_admin(client: TestClient, keys: dict[str, str]) -> None:
         assert client.get("/api/v1/audit", headers=auth(keys[role])).status_code == 403, role
 
 
+def test_refused_writes_are_recorded(client: TestClient, keys: dict[str, str]) -> None:
+    planner = keys["planner"]
+    assert client.post("/api/v1/layers/propose", headers=auth(planner)).status_code == 403
+    r = client.post("/api/v1/grids/import", headers=auth(planner), data={"crs": "4326"})
+    assert r.status_code == 403  # the role is checked before the form
+    q = f"actor={planner.split('_')[1]}&limit=2"
+    entries = audit(client, keys["admin"], q)["entries"]
+    assert [(e["action"], e["outcome"]) for e in entries] == [
+        ("grids.import", "refused"),
+        ("layer.propose", "refused"),
+    ]
+
+
 def test_filters_and_paging(client: TestClient, engine: Engine, keys: dict[str, str]) -> None:
     admin, me = create_key(engine, "admin", name="audit paging")
     start = datetime.now(UTC) - timedelta(seconds=1)

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentActor, CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.deps import (
+    CurrentActor,
+    CurrentPrincipal,
+    EngineDep,
+    LocatorsDep,
+    SettingsDep,
+    permitted,
+)
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize, require_district, target_district
+from gridsvc.auth import Action, Principal, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 GEOJSON = "application/geo+json"
+LayerImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.import"))]
+ReportRefresher = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.report"))]
+Proposer = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.propose"))]
+Adopter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.adopt"))]
 LayerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Layer id")]
 
 
@@ -37,7 +48,7 @@ def list_layers(
 async def import_layer(
     engine: EngineDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: LayerImporter,
     actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
@@ -47,7 +58,6 @@ async def import_layer(
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
     table = await run_in_threadpool(read_upload, file)
     return await run_in_threadpool(
         layers.import_layer,
@@ -100,9 +110,8 @@ def layer_report(
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
 def refresh_report(
-    layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal, actor: CurrentActor
+    layer_id: LayerId, engine: EngineDep, principal: ReportRefresher, actor: CurrentActor
 ) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
     return layers.refresh_report(engine, layer_id, principal, actor)
 
 
@@ -110,12 +119,11 @@ def refresh_report(
 def propose(
     engine: EngineDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Proposer,
     actor: CurrentActor,
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     min_area_m2: Annotated[float, Query(gt=0)] = 20_000.0,
 ) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
     adcode = target_district(principal, district, settings.default_district)
     return layers.propose(engine, adcode, min_area_m2=min_area_m2, actor=actor)
 
@@ -126,10 +134,9 @@ def adopt(
     engine: EngineDep,
     settings: SettingsDep,
     locators: LocatorsDep,
-    principal: CurrentPrincipal,
+    principal: Adopter,
     actor: CurrentActor,
 ) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
     result = layers.adopt(engine, layer_id, settings.h3_resolution, principal, actor)
     locators.invalidate()
     return jsonable_encoder(result)
