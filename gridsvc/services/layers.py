@@ -120,22 +120,37 @@ def _import_layer_in(  # type: ignore[no-untyped-def]
         raise ImportRejected(report)
     clipped, outside = clip_to_district(_labels(table.codes), geoms, outline)
     for c in outside:
-        report.add("warning", c.kind, c.message + " (clipped to the district)",
-                   codes=c.dept_codes, area_m2=c.area_m2, location=c.location)  # fmt: skip
+        report.add(
+            "warning",
+            c.kind,
+            c.message + " (clipped to the district)",
+            codes=c.dept_codes,
+            area_m2=c.area_m2,
+            location=c.location,
+        )
     if dry_run:
         return {"import": report.to_dict()}
     layer_id, version = layers_repo.upsert_layer(
-        conn, adcode=district, kind="departmental", department=department,
-        name=name, source=table.source, crs=system.label,
-    )  # fmt: skip
+        conn,
+        adcode=district,
+        kind="departmental",
+        department=department,
+        name=name,
+        source=table.source,
+        crs=system.label,
+    )
     names = [n or "" for n in table.names]
     layers_repo.replace_features(
         conn, district, layer_id, table.codes, names, clipped, areas_m2(clipped)
     )
     summary = build_report(conn, district, layer_id, outside=outside)
     report.written = {"features": len(clipped), "version": version}
-    return {"layer_id": layer_id, "version": version, "summary": summary,
-            "import": report.to_dict()}  # fmt: skip
+    return {
+        "layer_id": layer_id,
+        "version": version,
+        "summary": summary,
+        "import": report.to_dict(),
+    }
 
 
 def build_report(
