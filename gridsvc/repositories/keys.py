@@ -50,15 +50,29 @@ def _active(conn: Connection, match) -> dict | None:  # type: ignore[no-untyped-
     return dict(row) if row else None
 
 
-def list_keys(conn: Connection) -> list[dict]:
-    """Every key's public fields (never the hash)."""
-    rows = conn.execute(
-        select(
-            ApiKey.prefix, ApiKey.role, ApiKey.name, ApiKey.district, ApiKey.grid_codes,
-            ApiKey.created_at, ApiKey.revoked_at,
-        ).order_by(ApiKey.created_at)
-    ).mappings()  # fmt: skip
-    return [dict(r) for r in rows]
+PUBLIC = (
+    ApiKey.prefix,
+    ApiKey.role,
+    ApiKey.name,
+    ApiKey.district,
+    ApiKey.grid_codes,
+    ApiKey.created_at,
+    ApiKey.revoked_at,
+)
+
+
+def list_keys(conn: Connection, district: str | None = None) -> list[dict]:
+    """Every key's public fields (never the hash); only one district's when given."""
+    query = select(*PUBLIC).order_by(ApiKey.created_at, ApiKey.prefix)
+    if district:
+        query = query.where(ApiKey.district == district)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_key(conn: Connection, prefix: str) -> dict | None:
+    """One key's public fields (revoked or not), or None."""
+    row = conn.execute(select(*PUBLIC).where(ApiKey.prefix == prefix)).mappings().first()
+    return dict(row) if row else None
 
 
 def revoke(conn: Connection, prefix: str) -> bool:

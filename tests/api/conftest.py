@@ -51,3 +51,6 @@ def keys(engine: Engine, first_grid: str) -> Iterator[dict[str, str]]:
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+SAME_SITE = {"Origin": "http://testserver"}  # what a browser sends with a form of this site

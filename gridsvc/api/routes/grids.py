@@ -5,13 +5,20 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.deps import (
+    CurrentActor,
+    CurrentPrincipal,
+    EngineDep,
+    LocatorsDep,
+    SettingsDep,
+    permitted,
+)
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize, target_district
+from gridsvc.auth import Action, Principal, target_district
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
 from gridsvc.services import imports, units
@@ -62,6 +69,7 @@ def _geojson(body: dict, request: Request, limit: int, offset: int) -> JSONRespo
     return JSONResponse({**body, "links": links}, media_type=GEOJSON)
 
 
+GridImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "grids.import"))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Features per page")]
 Offset = Annotated[int, Query(ge=0, description="Features to skip")]
 
@@ -130,7 +138,8 @@ async def import_grids(
     engine: EngineDep,
     settings: SettingsDep,
     locators: LocatorsDep,
-    principal: CurrentPrincipal,
+    principal: GridImporter,
+    actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
     level: Annotated[ImportLevel, Form()],
@@ -138,13 +147,19 @@ async def import_grids(
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
     district = target_district(principal, district, settings.default_district)
     table = await run_in_threadpool(read_upload, file)
     report = await run_in_threadpool(
-        imports.import_table, engine, table, level=level.value, crs=crs,
-        district=district, strict=strict, dry_run=dry_run,
+        imports.import_table,
+        engine,
+        table,
+        level=level.value,
+        crs=crs,
+        district=district,
+        strict=strict,
+        dry_run=dry_run,
         resolution=settings.h3_resolution,
-    )  # fmt: skip
+        actor=actor,
+    )
     locators.invalidate(district)
     return report.to_dict()

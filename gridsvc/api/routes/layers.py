@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.deps import (
+    CurrentActor,
+    CurrentPrincipal,
+    EngineDep,
+    LocatorsDep,
+    SettingsDep,
+    permitted,
+)
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize, require_district, target_district
+from gridsvc.auth import Action, Principal, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 GEOJSON = "application/geo+json"
+LayerImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.import"))]
+ReportRefresher = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.report"))]
+Proposer = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.propose"))]
+Adopter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.adopt"))]
 LayerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Layer id")]
 
 
@@ -35,7 +46,10 @@ def list_layers(
 
 @router.post("", summary="Import (or replace) one department's grid layer")
 async def import_layer(
-    engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: LayerImporter,
+    actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
     crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
@@ -43,14 +57,20 @@ async def import_layer(
     name: Annotated[str, Form()] = "",
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
-) -> dict:  # fmt: skip
-    authorize(principal, Action.IMPORT_UNITS)
+) -> dict:
     table = await run_in_threadpool(read_upload, file)
     return await run_in_threadpool(
-        layers.import_layer, engine, table, department=department, crs=crs,
-        district=target_district(principal, district, settings.default_district), name=name,
-        strict=strict, dry_run=dry_run,
-    )  # fmt: skip
+        layers.import_layer,
+        engine,
+        table,
+        department=department,
+        crs=crs,
+        district=target_district(principal, district, settings.default_district),
+        name=name,
+        strict=strict,
+        dry_run=dry_run,
+        actor=actor,
+    )
 
 
 @router.get("/{layer_id}", summary="One layer's metadata and summary")
@@ -89,30 +109,34 @@ def layer_report(
 
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
-def refresh_report(layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
-    with engine.begin() as conn:
-        layer = layers.layer_or_404(conn, layer_id, principal)
-        return layers.build_report(conn, layer["adcode"], layer_id)
+def refresh_report(
+    layer_id: LayerId, engine: EngineDep, principal: ReportRefresher, actor: CurrentActor
+) -> dict:
+    return layers.refresh_report(engine, layer_id, principal, actor)
 
 
 @router.post("/propose", summary="Propose a unified grid from the departmental layers")
 def propose(
-    engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: Proposer,
+    actor: CurrentActor,
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     min_area_m2: Annotated[float, Query(gt=0)] = 20_000.0,
-) -> dict:  # fmt: skip
-    authorize(principal, Action.IMPORT_UNITS)
+) -> dict:
     adcode = target_district(principal, district, settings.default_district)
-    return layers.propose(engine, adcode, min_area_m2=min_area_m2)
+    return layers.propose(engine, adcode, min_area_m2=min_area_m2, actor=actor)
 
 
 @router.post("/{layer_id}/adopt", summary="Adopt a proposal as the unified grid")
 def adopt(
-    layer_id: LayerId, engine: EngineDep, settings: SettingsDep, locators: LocatorsDep,
-    principal: CurrentPrincipal,
-) -> dict:  # fmt: skip
-    authorize(principal, Action.IMPORT_UNITS)
-    result = layers.adopt(engine, layer_id, settings.h3_resolution, principal)
+    layer_id: LayerId,
+    engine: EngineDep,
+    settings: SettingsDep,
+    locators: LocatorsDep,
+    principal: Adopter,
+    actor: CurrentActor,
+) -> dict:
+    result = layers.adopt(engine, layer_id, settings.h3_resolution, principal, actor)
     locators.invalidate()
     return jsonable_encoder(result)
