@@ -50,6 +50,7 @@ def plan_import(
     """Check and code every feature of ``table`` for ``level``; rows are empty on error."""
     level = Level(level)
     report = ImportReport(table.source, level.value, crs.label, len(table), strict, dry_run)
+    report.read_from(table.issues, table.encoding)
     if table.file_crs and not _same_crs(table.file_crs, crs):
         report.add("warning", "crs_mismatch",
                    f"the file says its CRS is {table.file_crs} but the import declares "

@@ -65,6 +65,7 @@ def import_layer(
         raise InvalidInput(f"department '{department}' is not a valid department name")
     system = parse_crs(crs)
     report = ImportReport(table.source, "departmental", system.label, len(table), strict, dry_run)
+    report.read_from(table.issues, table.encoding)
     with engine.begin() as conn:
         outline = _district(conn, district)
         geoms = prepare_geometries(table, system, report)

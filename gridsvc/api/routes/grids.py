@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
-from gridsvc.api.uploads import read_upload
+from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, authorize, target_district
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
@@ -137,10 +137,13 @@ async def import_grids(
     district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
+    field: Annotated[list[str] | None, Form(description=FIELD)] = None,
+    encoding: Annotated[str | None, Form(description=ENCODING)] = None,
 ) -> dict:
     authorize(principal, Action.IMPORT_UNITS)
     district = target_district(principal, district, settings.default_district)
-    table = await run_in_threadpool(read_upload, file)
+    reading = imports.read_options_for(settings, encoding, field or [])
+    table = await run_in_threadpool(read_upload, file, reading)
     report = await run_in_threadpool(
         imports.import_table, engine, table, level=level.value, crs=crs,
         district=district, strict=strict, dry_run=dry_run,
