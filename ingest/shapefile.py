@@ -21,7 +21,7 @@ from ingest import encoding as enc
 from ingest.archive import Member, ZipLimits, check_members, shapefile_members
 
 SHP_MAGIC = b"\x00\x00\x27\x0a"
-_RAW = "latin-1"  # how pyogrio is asked to decode: byte n ↔ character n
+_RAW = "ISO-8859-1"  # how GDAL and pyogrio are asked to decode: byte n ↔ character n
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,10 @@ def declared_encoding(shp: Path) -> tuple[str | None, str]:
     return None, "detected"
 
 
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
 def _raw(value: object) -> bytes | None:
     return value.encode(_RAW) if isinstance(value, str) else None
 
@@ -89,7 +93,7 @@ def read_attributes(shp: Path, declared: str | None) -> Attributes:
     frame = pyogrio.read_dataframe(shp, encoding=_RAW)
     names = [c for c in frame.columns if c != "geometry"]
     raw_names = {c: c.encode(_RAW) for c in names}
-    text_cols = [c for c in names if frame[c].dtype == object]
+    text_cols = [c for c in names if _is_text(frame[c])]
     if declared:
         encoding, source = declared, "declared"
     else:
@@ -102,7 +106,7 @@ def read_attributes(shp: Path, declared: str | None) -> Attributes:
     out = frame.rename(columns=renamed)
     for c in text_cols:
         decoded = enc.decode_column([_raw(v) for v in frame[c].tolist()], encoding)
-        out[renamed[c]] = decoded.values
+        out[renamed[c]] = pd.Series(decoded.values, index=out.index, dtype=object)
         if decoded.failures:
             failures[renamed[c]] = decoded.failures
     return Attributes(out, encoding, source, failures)
