@@ -129,7 +129,14 @@ def _read_frame(path: Path, name: str, options: ReadOptions, from_zip: bool) -> 
     except Exception as exc:  # pyogrio raises several error types for unreadable files
         raise InvalidInput(f"could not read {name}: {_UNREADABLE}") from exc
     encoding = {"name": attrs.encoding, "source": attrs.source}
-    return _Read(attrs.frame, encoding, attrs.failures)
+    issues = []
+    if attrs.bad_names:
+        message = (
+            f"column names {', '.join(attrs.bad_names)} are not valid {attrs.encoding}; "
+            "declare the file's encoding (e.g. gbk or utf-8)"
+        )
+        issues.append(Issue("error", "encoding", message))
+    return _Read(attrs.frame, encoding, attrs.failures, issues)
 
 
 def _ignored(name: str, encoding: str | None) -> list[Issue]:

@@ -32,6 +32,7 @@ class Attributes:
     encoding: str
     source: str  # "declared", "cpg", "ldid" or "detected"
     failures: dict[str, list[tuple[int, str]]]  # column → (0-based row, reason)
+    bad_names: list[str]  # column names that do not decode (shown with U+FFFD)
 
 
 def extract_zip(path: Path, limits: ZipLimits, into: Path) -> Path:
@@ -102,6 +103,7 @@ def read_attributes(shp: Path, declared: str | None) -> Attributes:
         values = [raw for c in text_cols for raw in map(_raw, frame[c].tolist()) if raw]
         encoding = enc.detect([*raw_names.values(), *values])
     renamed = {c: enc.decode_name(raw_names[c], encoding) for c in names}
+    bad_names = [renamed[c] for c in names if "\ufffd" in renamed[c]]
     failures: dict[str, list[tuple[int, str]]] = {}
     out = frame.rename(columns=renamed)
     for c in text_cols:
@@ -109,4 +111,4 @@ def read_attributes(shp: Path, declared: str | None) -> Attributes:
         out[renamed[c]] = pd.Series(decoded.values, index=out.index, dtype=object)
         if decoded.failures:
             failures[renamed[c]] = decoded.failures
-    return Attributes(out, encoding, source, failures)
+    return Attributes(out, encoding, source, failures, bad_names)

@@ -13,7 +13,8 @@ from gridsvc.demo.generate import generate_hierarchy
 from gridsvc.demo.load import bundled_districts
 from tests.api.conftest import auth
 from tests.conftest import SCRATCH_DISTRICT
-from tests.helpers import write_geojson, write_shapefile_zip
+from tests.helpers import write_geojson
+from tests.shapefiles import write_shapefile_zip
 
 BUNDLED = Path(__file__).parents[2] / "gridsvc" / "data" / "districts"
 
@@ -189,10 +190,12 @@ def test_gbk_shapefile_without_cpg_keeps_names(client, keys, streets, tmp_path, 
 
 
 def test_wrong_encoding_rejects_each_feature(client, keys, streets, tmp_path, scratch) -> None:  # type: ignore[no-untyped-def]
-    r = post(client, keys["admin"], gbk_streets(tmp_path, streets), level="street",
-             encoding="utf-8")  # fmt: skip
+    r = post(
+        client, keys["admin"], gbk_streets(tmp_path, streets), level="street", encoding="utf-8"
+    )
     assert r.status_code == 422, r.text
-    errors = [e for e in r.json()["errors"] if e["kind"] == "encoding"]
+    [header, *errors] = [e for e in r.json()["errors"] if e["kind"] == "encoding"]
+    assert "column names" in header["message"] and "feature" not in header  # 面积 in GBK
     assert [e["feature"] for e in errors] == list(range(1, len(streets) + 1))
     assert {e["field"] for e in errors} == {"name"}
     assert "are not valid utf-8" in errors[0]["message"]
@@ -201,12 +204,19 @@ def test_wrong_encoding_rejects_each_feature(client, keys, streets, tmp_path, sc
 
 
 def test_declared_encoding_is_used(client, keys, streets, tmp_path, scratch) -> None:  # type: ignore[no-untyped-def]
-    r = post(client, keys["admin"], gbk_streets(tmp_path, streets), level="street",
-             encoding="GBK", dry_run="true")  # fmt: skip
+    r = post(
+        client,
+        keys["admin"],
+        gbk_streets(tmp_path, streets),
+        level="street",
+        encoding="GBK",
+        dry_run="true",
+    )
     assert r.status_code == 200, r.text
     assert r.json()["encoding"] == {"name": "gb18030", "source": "declared"}
-    r = post(client, keys["admin"], gbk_streets(tmp_path, streets), level="street",
-             encoding="klingon")  # fmt: skip
+    r = post(
+        client, keys["admin"], gbk_streets(tmp_path, streets), level="street", encoding="klingon"
+    )
     assert r.status_code == 422 and "unknown encoding 'klingon'" in r.json()["detail"]
 
 
