@@ -9,6 +9,7 @@ by value, so a value that does not decode is reported for its feature, never sto
 from __future__ import annotations
 
 import shutil
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +50,38 @@ def extract_zip(path: Path, limits: ZipLimits, into: Path) -> Path:
             for suffix, name in parts.items():
                 with archive.open(name) as src, (into / f"layer{suffix}").open("wb") as out:
                     shutil.copyfileobj(src, out)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError) as exc:
+        restore_shx(into / "layer.shp")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, struct.error) as exc:
         raise InvalidInput(f"could not read {path.name} as a zip archive") from exc
     except NotImplementedError as exc:
         raise InvalidInput(f"{path.name} uses a zip compression that is not supported") from exc
     return into / "layer.shp"
+
+
+def restore_shx(shp: Path) -> None:
+    """Write the missing ``.shx`` index of ``shp`` from its record headers.
+
+    Zips often come without it, and GDAL opens no Shapefile without one.
+    """
+    if _sidecar(shp, ".shx") is not None:
+        return
+    entries = []
+    with shp.open("rb") as fh:
+        header = fh.read(100)
+        end = struct.unpack(">i", header[24:28])[0] * 2
+        offset = 100
+        while offset + 8 <= end:
+            fh.seek(offset)
+            record = fh.read(8)
+            if len(record) < 8:
+                break
+            words = struct.unpack(">i", record[4:8])[0]
+            if words < 0:
+                break
+            entries.append(struct.pack(">ii", offset // 2, words))
+            offset += 8 + words * 2
+    length = struct.pack(">i", (100 + 8 * len(entries)) // 2)
+    shp.with_suffix(".shx").write_bytes(header[:24] + length + header[28:] + b"".join(entries))
 
 
 def _sidecar(shp: Path, suffix: str) -> Path | None:
