@@ -18,11 +18,13 @@ entry is exact, not just probable:
    Rounding moves a crossing by ~1e-13 degree, which can only misplace centres that close
    to an edge: boundary cells, which do not use this answer.
 3. Candidates. A boundary cell lists (ascending) the grids with an edge piece on it and the
-   grids whose scanline spans cover its centre: every grid meeting the cell either has an
-   edge there or contains the whole cell, centre included.
-4. Closed cells. A boundary cell is *closed* when no open edge (see ``Locator``) comes near
-   it: the union of the grids then has no boundary in the cell, which it meets, so the cell
-   is covered by its candidates; when all but the last fail, the last covers the point.
+   grids whose scanline spans cover its centre: every grid meeting the grown cell either
+   has an edge there or contains the whole grown cell, centre included.
+4. Closed cells. Open edges (see ``Locator``) mark the cells near them as step 1 does, but
+   with boxes grown by three times MARGIN; a boundary cell not so marked is *closed*. Its
+   rectangle grown by 2.5 MARGIN then meets no boundary of the union of the grids, but it
+   holds the (shared) edge that made the cell a boundary cell: it lies wholly in the union,
+   so it is covered by the candidates, and when all but the last fail, the last covers.
 
 Non-finite or out-of-range coordinates (|lon| > 180, |lat| > 90) look up as -1.
 """
