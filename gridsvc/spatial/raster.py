@@ -143,29 +143,26 @@ def _edge_cells(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(cell, id) pairs: the cells that pieces of edges a→b, their boxes grown by ``grow``
     degrees, overlap."""
-    cell = np.array([f.dx, f.dy])
+    cell, origin = np.array([f.dx, f.dy]), np.array([f.x0, f.y0])
     n = np.maximum(1, np.ceil((np.abs(b - a) / cell).max(axis=1, initial=0))).astype(np.int64)
-    seg, k = _ramp(n)
-    d = (b - a)[seg]
-    p = a[seg] + (k / n[seg])[:, None] * d
-    q = a[seg] + ((k + 1) / n[seg])[:, None] * d
-    origin = np.array([f.x0, f.y0])
-    lo = np.floor((np.minimum(p, q) - grow - origin) / cell).astype(np.int64).clip(0)
-    hi = np.floor((np.maximum(p, q) + grow - origin) / cell).astype(np.int64)
-    hi = np.minimum(hi, [f.nx - 1, f.ny - 1])
-    cells, owners = [], []
-    for i in range(3):  # a piece is at most a cell long: its box spans at most 3 × 3 cells
-        for j in range(3):
-            hit = np.flatnonzero((lo[:, 0] + i <= hi[:, 0]) & (lo[:, 1] + j <= hi[:, 1]))
-            cells.append((lo[hit, 1] + j) * f.nx + lo[hit, 0] + i)
-            owners.append(ids[seg[hit]])
-    return np.concatenate(cells), np.concatenate(owners)
+    seg, k = _ramp(n + 1)  # n + 1 points cut each edge into n pieces
+    xy = a[seg] + (k / n[seg])[:, None] * (b - a)[seg]
+    low, high = np.floor((xy - grow - origin) / cell), np.floor((xy + grow - origin) / cell)
+    piece = np.flatnonzero(k < n[seg])  # a piece runs from point i to point i + 1
+    seg = seg[piece]
+    lo = np.minimum(low[piece], low[piece + 1]).astype(np.int64).clip(0)
+    hi = np.maximum(high[piece], high[piece + 1]).astype(np.int64)
+    wide = (np.minimum(hi, [f.nx - 1, f.ny - 1]) - lo + 1).clip(0)  # at most 3 × 3 cells
+    piece, k = _ramp(wide[:, 0] * wide[:, 1])
+    row, col = np.divmod(k, wide[piece, 0])
+    return (lo[piece, 1] + row) * f.nx + lo[piece, 0] + col, ids[seg[piece]]
 
 
-def _span_cells(
+def _spans(
     f: _Frame, a: np.ndarray, b: np.ndarray, ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(cell, id) pairs: the cells whose centre lies inside grid ``id`` by the even-odd rule."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of cells [start, stop) in one row whose centres lie inside grid ``id`` by the
+    even-odd rule: (start, stop, id)."""
     keep = a[:, 1] != b[:, 1]
     a, b, ids = a[keep], b[keep], ids[keep]
     ylo, yhi = np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1])
@@ -175,17 +172,40 @@ def _span_cells(
     sa, sb = a[seg], b[seg]
     yc = f.y0 + (row + 0.5) * f.dy
     x = sa[:, 0] + (yc - sa[:, 1]) * (sb[:, 0] - sa[:, 0]) / (sb[:, 1] - sa[:, 1])
-    gid = ids[seg]
-    order = np.lexsort((x, row, gid))
-    x, row, gid = x[order], row[order], gid[order]
-    start = np.r_[True, (row[1:] != row[:-1]) | (gid[1:] != gid[:-1])]
+    group = ids[seg].astype(np.int64) * f.ny + row  # one grid in one row
+    order = np.lexsort((x, group))
+    x, group = x[order], group[order]
+    start = np.r_[True, group[1:] != group[:-1]]
     at = np.arange(x.size)
     rank = at - np.maximum.accumulate(np.where(start, at, 0))
-    enter = np.flatnonzero((rank[:-1] % 2 == 0) & ~start[1:])  # pairs within a row and grid
+    enter = np.flatnonzero((rank[:-1] % 2 == 0) & ~start[1:])  # pairs within a group
+    gid, row = np.divmod(group[enter], f.ny)
     col0 = np.ceil((x[enter] - f.x0) / f.dx - 0.5).astype(np.int64).clip(0, f.nx)
-    col1 = np.floor((x[enter + 1] - f.x0) / f.dx - 0.5).astype(np.int64).clip(-1, f.nx - 1)
-    span, k = _ramp(np.maximum(col1 - col0 + 1, 0))
-    return row[enter][span] * f.nx + col0[span] + k, gid[enter][span]
+    col1 = np.floor((x[enter + 1] - f.x0) / f.dx - 0.5).astype(np.int64).clip(-1, f.nx - 1) + 1
+    run = col1 > col0
+    return (row * f.nx + col0)[run], (row * f.nx + col1)[run], gid[run].astype(np.int32)
+
+
+def _paint(
+    size: int, start: np.ndarray, stop: np.ndarray, gid: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Per cell, the smallest id of the runs covering it (-1 none; one more entry, -1, at the
+    end), and (cell, id) pairs for the cells covered more than once."""
+    count = np.cumsum(
+        np.bincount(start, minlength=size + 1) - np.bincount(stop, minlength=size + 1)
+    )
+    total = np.bincount(start, gid, size + 1).astype(np.int64)
+    total = np.cumsum(total - np.bincount(stop, gid, size + 1).astype(np.int64))
+    values = np.where(count == 1, total, -1).astype(np.int32)
+    many = np.r_[0, np.cumsum(count[:-1] > 1)]
+    run = np.flatnonzero(many[stop] > many[start])  # the runs over cells covered twice or more
+    which, k = _ramp(stop[run] - start[run])
+    cells, ids = start[run][which] + k, gid[run][which]
+    keep = count[cells] > 1
+    cells, ids = cells[keep], ids[keep]
+    values[cells] = np.iinfo(np.int32).max
+    np.minimum.at(values, cells, ids)
+    return values, cells, ids
 
 
 def _candidates(
@@ -210,26 +230,14 @@ def build_raster(geoms: np.ndarray, open_lines: Any, max_cells: int = MAX_CELLS)
     f = _frame(np.r_[np.minimum(a, b).min(axis=0), np.maximum(a, b).max(axis=0)], max_cells)
     size = f.nx * f.ny
     edge_cell, edge_id = _edge_cells(f, a, b, ids, 2 * MARGIN)
-    boundary = np.zeros(size + 1, dtype=bool)
-    boundary[edge_cell] = True
-    span_cell, span_id = _span_cells(f, a, b, ids)
-    inner = ~boundary[span_cell]
-    values = np.full(size + 1, -1, dtype=np.int32)
-    values[span_cell[inner]] = span_id[inner]
-    twice = np.bincount(span_cell[inner], minlength=size) > 1  # overlapping grids: smallest
-    if twice.any():
-        sel = inner & twice[span_cell]
-        values[span_cell[sel]] = np.iinfo(np.int32).max
-        np.minimum.at(values, span_cell[sel], span_id[sel])
-    cells = np.flatnonzero(boundary)
+    values, twice_cell, twice_id = _paint(size, *_spans(f, a, b, ids))
+    cells = np.flatnonzero(np.bincount(edge_cell, minlength=size))  # the boundary cells
+    inside = values[cells] >= 0  # grids containing the centre: the smallest, and overlaps
+    span_cell = np.r_[cells[inside], twice_cell]
+    span_id = np.r_[values[cells[inside]], twice_id]
     values[cells] = -2 - np.arange(cells.size, dtype=np.int32)
-    ptr, cand = _candidates(
-        values,
-        np.r_[edge_cell, span_cell[~inner]],
-        np.r_[edge_id, span_id[~inner]],
-        cells.size,
-        len(geoms),
-    )
+    cell, gid = np.r_[edge_cell, span_cell], np.r_[edge_id, span_id]
+    ptr, cand = _candidates(values, cell, gid, cells.size, len(geoms))
     lines = np.asarray(open_lines, dtype=object).ravel()
     la, lb, lid = _segments(lines, np.zeros(lines.size, np.int32))
     open_rows = -2 - values[_edge_cells(f, la, lb, lid, 3 * MARGIN)[0]]
