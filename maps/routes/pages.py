@@ -1,8 +1,8 @@
 """The command map pages (一图知全域), local basemap tiles and the map's static files.
 
 ``GET /map`` is the operator's view of the whole district, ``GET /map/grid/{code}`` a grid
-leader's own grid and its neighbours. Both need a key (session cookie or Bearer header); a
-browser without one is sent to the login form.
+leader's own grid (other grids are not drawn for it). Both need a key (session cookie or
+Bearer header); a browser without one is sent to the login form.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def grid_page(
     code: str, request: Request, engine: EngineDep, settings: SettingsDep,
     principal: MaybePrincipal, lang: Lang = None,
 ) -> Response:  # fmt: skip
-    """One grid and its neighbours (a grid leader's view); 404 outside the caller's scope."""
+    """One grid, framed with its surroundings (a grid leader's view); 404 outside the scope."""
     if principal is None:
         return _to_login(request)
     if not code.isdigit() or len(code) not in (6, 9, 12, 15):

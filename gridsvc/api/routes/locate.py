@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
-from gridsvc.auth import Action, Principal, authorize, require_district
+from gridsvc.auth import Action, authorize, search_district
 from gridsvc.errors import InvalidInput
 from gridsvc.services import cellqueries
 from gridsvc.services import locate as locating
@@ -22,13 +22,6 @@ District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="Only thi
 Crs = Annotated[str, Query(description="CRS of lon/lat: EPSG code, gcj02 or bd09")]
 
 
-def _scope(principal: Principal, district: str | None) -> str | None:
-    """The district a key limited to one district may locate in (None: every district)."""
-    if district:
-        require_district(principal, district)
-    return district or principal.district
-
-
 @router.get("/locate", summary="Grid, community, street, district and H3 cell of one point")
 def locate_one(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
@@ -36,7 +29,7 @@ def locate_one(
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
-    found = locating.locate(engine, locators, x, y, _scope(principal, district))
+    found = locating.locate(engine, locators, x, y, search_district(principal, district))
     row = found.rows()[0]
     if "error" in row:
         raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {row['error']}")
@@ -59,7 +52,7 @@ async def locate_many(
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json")
     as_csv = "text/csv" in request.headers.get("accept", "")
-    scope = _scope(principal, district)
+    scope = search_district(principal, district)
     return await run_in_threadpool(
         _answer, engine, locators, body, content_type, crs, scope, settings.locate_max_points,
         as_csv,
@@ -108,23 +101,20 @@ def _csv(rows: list[dict]) -> str:
 def nearby(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
     lon: float, lat: float, k: Annotated[int, Query(ge=0, le=20)] = 1,
-    crs: Crs = "EPSG:4326",
+    crs: Crs = "EPSG:4326", district: District = None,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
-    problem = locating.coordinate_error(float(x[0]), float(y[0]))
-    if problem:
-        raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {problem}")
-    return cellqueries.grids_near_point(engine, locators, float(x[0]), float(y[0]), k)
+    return cellqueries.grids_near_point(
+        engine, locators, principal, float(x[0]), float(y[0]), k, district
+    )
 
 
 @router.get("/cells/{cell}/grids", summary="Grids within k H3 rings of a cell")
 def cell_grids(
     cell: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    k: Annotated[int, Query(ge=0, le=20)] = 0,
+    k: Annotated[int, Query(ge=0, le=20)] = 0, district: District = None,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.LOCATE)
-    return cellqueries.grids_near_cell(engine, locators, cell, k)
+    return cellqueries.grids_near_cell(engine, locators, principal, cell, k, district)
 
 
 @router.get("/grids/{code}/cells", summary="H3 cells of a grid (interior and boundary)")
@@ -144,7 +134,7 @@ async def aggregate(
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     found, _ = await run_in_threadpool(
-        _located, engine, locators, body, content_type, crs, _scope(principal, district),
+        _located, engine, locators, body, content_type, crs, search_district(principal, district),
         settings.locate_max_points,
     )  # fmt: skip
     return await run_in_threadpool(cellqueries.aggregate, found, resolution, locators.resolution)
