@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 #: GDAL drivers a layer file may be read with. GDAL picks the driver from the content, not
 #: the name, and some drivers (OGR VRT above all) open other files or URLs named inside.
 ALLOWED_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")
+logger = logging.getLogger(__name__)
 _ACCEPTED = "accepted: GeoJSON, GPKG (GeoPackage), ESRI Shapefile (zipped)"
 _SHP_MAGIC = b"\x00\x00\x27\x0a"
 
@@ -83,7 +85,7 @@ def _sniff(path: Path) -> None:
                                 f"{path.name}: {info.filename} is not a Shapefile; {_ACCEPTED}"
                             )
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-            raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+            raise _unreadable(path, exc, "it is not a readable ZIP archive") from exc
     elif not (
         text.startswith(b"{")
         or head.startswith(b"SQLite format 3\x00")
@@ -93,13 +95,19 @@ def _sniff(path: Path) -> None:
         raise InvalidInput(f"{path.name}: detected format {detected} is not accepted; {_ACCEPTED}")
 
 
+def _unreadable(path: Path, exc: BaseException, why: str) -> InvalidInput:
+    """InvalidInput naming the file and ``why``; the library's text (with paths) is logged."""
+    logger.info("could not read %s: %s", path.name, exc)
+    return InvalidInput(f"could not read {path.name}: {why}; {_ACCEPTED}")
+
+
 def _check_driver(path: Path) -> None:
     """InvalidInput unless GDAL reads the file with one of ALLOWED_DRIVERS."""
     _sniff(path)
     try:
         driver = pyogrio.read_info(path)["driver"]
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+        raise _unreadable(path, exc, "GDAL does not recognise it") from exc
     expected = ("ESRI Shapefile",) if path.suffix.lower() == ".zip" else ALLOWED_DRIVERS
     if driver not in expected:
         raise InvalidInput(f"{path.name}: detected format {driver} is not accepted; {_ACCEPTED}")
@@ -116,14 +124,14 @@ def read_layer(path: Path, *, source: str | None = None) -> FeatureTable:
     try:
         size_ok = path.stat().st_size > 0
     except OSError as exc:
-        raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+        raise _unreadable(path, exc, "the file could not be opened") from exc
     if not size_ok:
         raise InvalidInput(f"could not read {path.name}: the file is empty")
     _check_driver(path)
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InvalidInput(f"could not read {path.name}: {exc}") from exc
+        raise _unreadable(path, exc, "its features could not be read (damaged file?)") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InvalidInput(f"{path.name} has no geometry column")
     if len(frame) == 0:

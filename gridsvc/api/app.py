@@ -10,7 +10,7 @@ from contextlib import ExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from gridsvc import __version__
-from gridsvc.api import problems
+from gridsvc.api import openapi, problems
 from gridsvc.api.routes import grids, health, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
@@ -70,4 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locate.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
+    openapi.install(app)
     return app

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from gridsvc.api.deps import CurrentPrincipal
+from gridsvc.api.params import MAX_ID, District
 from maps import tiles
 from maps.tiles import TileCache
 
@@ -53,8 +54,10 @@ DESCRIPTION = (
 async def get_tile(
     layer: str, z: str, x: str, y: str, request: Request,
     principal: CurrentPrincipal,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    layer_id: Annotated[int | None, Query(ge=1, description="for dept and conflicts")] = None,
+    district: District = None,
+    layer_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="for dept and conflicts")
+    ] = None,
     shift: Shift | None = None,
 ) -> Response:  # fmt: skip
     state = request.app.state  # read here, not as dependencies: no thread hop for each

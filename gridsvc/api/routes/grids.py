@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.params import ADCODE, CRS, Offset, UnitCode
 from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize, target_district
 from gridsvc.errors import InvalidInput
@@ -63,7 +64,6 @@ def _geojson(body: dict, request: Request, limit: int, offset: int) -> JSONRespo
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Features per page")]
-Offset = Annotated[int, Query(ge=0, description="Features to skip")]
 
 
 @router.get("/districts", summary="Districts loaded, as GeoJSON")
@@ -85,7 +85,7 @@ def list_grids(
     level: LevelParam | None = None,
     parent: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=40, description=SEARCH)] = None,
     limit: Limit = 5000,
     offset: Offset = 0,
@@ -104,7 +104,7 @@ def grid_labels(
     principal: CurrentPrincipal,
     level: LevelParam,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> JSONResponse:
     f = UnitFilter(adcode=district, level=level.value, bbox=parse_bbox(bbox))
@@ -112,13 +112,13 @@ def grid_labels(
 
 
 @router.get("/grids/{code}", summary="One unit (district, street, community or grid)")
-def get_grid(code: str, engine: EngineDep, principal: CurrentPrincipal) -> JSONResponse:
+def get_grid(code: UnitCode, engine: EngineDep, principal: CurrentPrincipal) -> JSONResponse:
     return JSONResponse(units.unit_feature(engine, principal, code), media_type=GEOJSON)
 
 
 @router.get("/grids/{code}/children", summary="The children of one unit")
 def get_children(
-    code: str, request: Request, engine: EngineDep, principal: CurrentPrincipal,
+    code: UnitCode, request: Request, engine: EngineDep, principal: CurrentPrincipal,
     limit: Limit = 1000, offset: Offset = 0,
 ) -> JSONResponse:  # fmt: skip
     body = units.children(engine, principal, code, limit=limit, offset=offset)
@@ -132,9 +132,9 @@ async def import_grids(
     locators: LocatorsDep,
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
-    crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
+    crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
     level: Annotated[ImportLevel, Form()],
-    district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Form(pattern=ADCODE)] = None,
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.params import ADCODE, CRS, LayerId
 from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
@@ -17,13 +18,12 @@ from gridsvc.services import layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 GEOJSON = "application/geo+json"
-LayerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Layer id")]
 
 
 @router.get("", summary="Departmental layers and proposals")
 def list_layers(
     engine: EngineDep, principal: CurrentPrincipal,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.READ_LAYERS)
     if district:
@@ -38,8 +38,8 @@ async def import_layer(
     engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
-    crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
-    district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
+    crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
+    district: Annotated[str | None, Form(pattern=ADCODE)] = None,
     name: Annotated[str, Form()] = "",
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
@@ -99,8 +99,8 @@ def refresh_report(layer_id: LayerId, engine: EngineDep, principal: CurrentPrinc
 @router.post("/propose", summary="Propose a unified grid from the departmental layers")
 def propose(
     engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    min_area_m2: Annotated[float, Query(gt=0)] = 20_000.0,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
+    min_area_m2: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)] = 20_000.0,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.IMPORT_UNITS)
     adcode = target_district(principal, district, settings.default_district)

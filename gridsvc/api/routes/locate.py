@@ -12,20 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.params import Cell, Crs, District, GridCode, Lat, Lon, OptionalCrs, Rings
 from gridsvc.auth import Action, authorize, search_district
 from gridsvc.errors import InvalidInput
 from gridsvc.services import cellqueries
 from gridsvc.services import locate as locating
 
 router = APIRouter(prefix="/api/v1", tags=["locate"])
-District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="Only this district")]
-Crs = Annotated[str, Query(description="CRS of lon/lat: EPSG code, gcj02 or bd09")]
 
 
 @router.get("/locate", summary="Grid, community, street, district and H3 cell of one point")
 def locate_one(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    lon: float, lat: float, crs: Crs = "EPSG:4326", district: District = None,
+    lon: Lon, lat: Lat, crs: Crs = "EPSG:4326", district: District = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
@@ -46,7 +45,7 @@ def locate_one(
 )  # fmt: skip
 async def locate_many(
     request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
-    principal: CurrentPrincipal, crs: Crs | None = None, district: District = None,
+    principal: CurrentPrincipal, crs: OptionalCrs = None, district: District = None,
 ) -> Response:  # fmt: skip
     authorize(principal, Action.LOCATE)
     body = await request.body()
@@ -100,7 +99,7 @@ def _csv(rows: list[dict]) -> str:
 @router.get("/locate/nearby", summary="Grids within k H3 rings of a point")
 def nearby(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    lon: float, lat: float, k: Annotated[int, Query(ge=0, le=20)] = 1,
+    lon: Lon, lat: Lat, k: Rings = 1,
     crs: Crs = "EPSG:4326", district: District = None,
 ) -> dict:  # fmt: skip
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
@@ -111,15 +110,15 @@ def nearby(
 
 @router.get("/cells/{cell}/grids", summary="Grids within k H3 rings of a cell")
 def cell_grids(
-    cell: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    k: Annotated[int, Query(ge=0, le=20)] = 0, district: District = None,
+    cell: Cell, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
+    k: Rings = 0, district: District = None,
 ) -> dict:  # fmt: skip
     return cellqueries.grids_near_cell(engine, locators, principal, cell, k, district)
 
 
 @router.get("/grids/{code}/cells", summary="H3 cells of a grid (interior and boundary)")
 def grid_cells(
-    code: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal
+    code: GridCode, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal
 ) -> dict:
     return cellqueries.cells_of_grid(engine, locators, principal, code)
 
@@ -128,7 +127,7 @@ def grid_cells(
 async def aggregate(
     request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
     principal: CurrentPrincipal, resolution: Annotated[int, Query(ge=0, le=15)] = 9,
-    crs: Crs | None = None, district: District = None,
+    crs: OptionalCrs = None, district: District = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     body = await request.body()
