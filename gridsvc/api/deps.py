@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from gridsvc import sessions
-from gridsvc.auth import Principal, parse_bearer
+from gridsvc.auth import Action, Principal, authorize, parse_bearer
 from gridsvc.errors import Unauthorized
 from gridsvc.services.cells import LocatorCache
 from gridsvc.settings import Settings
@@ -45,3 +45,12 @@ def current_principal(request: Request, engine: EngineDep) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def importer(principal: CurrentPrincipal) -> Principal:
+    """The caller, when its role may import and change data (checked before the body is)."""
+    authorize(principal, Action.IMPORT_UNITS)
+    return principal
+
+
+Importer = Annotated[Principal, Depends(importer)]

@@ -9,10 +9,10 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.deps import CurrentPrincipal, EngineDep, Importer, LocatorsDep, SettingsDep
 from gridsvc.api.params import ADCODE, CRS, Offset, UnitCode
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize, target_district
+from gridsvc.auth import target_district
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
 from gridsvc.services import imports, units
@@ -130,7 +130,7 @@ async def import_grids(
     engine: EngineDep,
     settings: SettingsDep,
     locators: LocatorsDep,
-    principal: CurrentPrincipal,
+    principal: Importer,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
     level: Annotated[ImportLevel, Form()],
@@ -138,7 +138,6 @@ async def import_grids(
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
     district = target_district(principal, district, settings.default_district)
     table = await run_in_threadpool(read_upload, file)
     report = await run_in_threadpool(

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
+from gridsvc.api.deps import CurrentPrincipal, EngineDep, Importer, LocatorsDep, SettingsDep
 from gridsvc.api.params import ADCODE, CRS, LayerId
 from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize, require_district, target_district
@@ -35,7 +35,7 @@ def list_layers(
 
 @router.post("", summary="Import (or replace) one department's grid layer")
 async def import_layer(
-    engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
+    engine: EngineDep, settings: SettingsDep, principal: Importer,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
     crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
@@ -44,7 +44,6 @@ async def import_layer(
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.IMPORT_UNITS)
     table = await run_in_threadpool(read_upload, file)
     return await run_in_threadpool(
         layers.import_layer, engine, table, department=department, crs=crs,
@@ -89,8 +88,7 @@ def layer_report(
 
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
-def refresh_report(layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal) -> dict:
-    authorize(principal, Action.IMPORT_UNITS)
+def refresh_report(layer_id: LayerId, engine: EngineDep, principal: Importer) -> dict:
     with engine.begin() as conn:
         layer = layers.layer_or_404(conn, layer_id, principal)
         return layers.build_report(conn, layer["adcode"], layer_id)
@@ -98,11 +96,10 @@ def refresh_report(layer_id: LayerId, engine: EngineDep, principal: CurrentPrinc
 
 @router.post("/propose", summary="Propose a unified grid from the departmental layers")
 def propose(
-    engine: EngineDep, settings: SettingsDep, principal: CurrentPrincipal,
+    engine: EngineDep, settings: SettingsDep, principal: Importer,
     district: Annotated[str | None, Query(pattern=ADCODE)] = None,
     min_area_m2: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)] = 20_000.0,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.IMPORT_UNITS)
     adcode = target_district(principal, district, settings.default_district)
     return layers.propose(engine, adcode, min_area_m2=min_area_m2)
 
@@ -110,9 +107,8 @@ def propose(
 @router.post("/{layer_id}/adopt", summary="Adopt a proposal as the unified grid")
 def adopt(
     layer_id: LayerId, engine: EngineDep, settings: SettingsDep, locators: LocatorsDep,
-    principal: CurrentPrincipal,
+    principal: Importer,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.IMPORT_UNITS)
     result = layers.adopt(engine, layer_id, settings.h3_resolution, principal)
     locators.invalidate()
     return jsonable_encoder(result)
