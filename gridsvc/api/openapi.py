@@ -25,6 +25,7 @@ PROBLEM: dict[str, Any] = {
     },
 }
 ERRORS = {
+    400: "The body could not be parsed (malformed multipart or encoding)",
     401: "No key, or an unknown or revoked key",
     403: "The key's role may not do this",
     404: "Not found, or outside the key's district or grids",
@@ -40,7 +41,7 @@ def _errors(path: str, operation: dict) -> list[int]:
         return [500]
     codes = [401, 403, 404, 422, 500]
     if "requestBody" in operation:
-        codes.append(413)
+        codes += [400, 413]
     return sorted(codes)
 
 

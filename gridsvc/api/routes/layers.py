@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, Importer, LocatorsDep, SettingsDep
 from gridsvc.api.params import ADCODE, CRS, LayerId
+from gridsvc.api.responses import GEOJSON, GeoJSONResponse
 from gridsvc.api.uploads import read_upload
 from gridsvc.auth import Action, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
-GEOJSON = "application/geo+json"
 
 
 @router.get("", summary="Departmental layers and proposals")
@@ -59,18 +59,24 @@ def get_layer(layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal)
         return layers.layer_or_404(conn, layer_id, principal)
 
 
-@router.get("/{layer_id}/features", summary="A layer's features as GeoJSON")
+@router.get(
+    "/{layer_id}/features", response_class=GeoJSONResponse, summary="A layer's features as GeoJSON"
+)
 def layer_features(
     layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal
-) -> JSONResponse:
+) -> GeoJSONResponse:
     authorize(principal, Action.READ_LAYERS)
     with engine.connect() as conn:
         layer = layers.layer_or_404(conn, layer_id, principal)
         feats = layers_repo.features_geojson(conn, layer["adcode"], layer_id)
-    return JSONResponse({"type": "FeatureCollection", "features": feats}, media_type=GEOJSON)
+    return GeoJSONResponse({"type": "FeatureCollection", "features": feats})
 
 
-@router.get("/{layer_id}/report", summary="Crosswalk and conflicts against the unified grid")
+@router.get(
+    "/{layer_id}/report",
+    summary="Crosswalk and conflicts against the unified grid",
+    responses={200: {"content": {"application/json": {}, GEOJSON: {}}}},
+)
 def layer_report(
     layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal,
     format: Annotated[str, Query(pattern="^(json|geojson)$")] = "json",
@@ -84,7 +90,7 @@ def layer_report(
          "properties": {k: v for k, v in c.items() if k != "geometry"}}
         for c in body["conflicts"]
     ]  # fmt: skip
-    return JSONResponse({"type": "FeatureCollection", "features": features}, media_type=GEOJSON)
+    return GeoJSONResponse({"type": "FeatureCollection", "features": features})
 
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")

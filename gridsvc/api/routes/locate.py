@@ -12,13 +12,45 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
-from gridsvc.api.params import Cell, Crs, District, GridCode, Lat, Lon, OptionalCrs, Rings
+from gridsvc.api.params import CRS, Cell, Crs, District, GridCode, Lat, Lon, OptionalCrs, Rings
 from gridsvc.auth import Action, authorize, search_district
 from gridsvc.errors import InvalidInput
 from gridsvc.services import cellqueries
 from gridsvc.services import locate as locating
 
 router = APIRouter(prefix="/api/v1", tags=["locate"])
+_POINT = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        {
+            "type": "object",
+            "required": ["lon", "lat"],
+            "properties": {"id": {}, "lon": {"type": "number"}, "lat": {"type": "number"}},
+        },
+    ]
+}
+POINTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["points"],
+                    "properties": {
+                        "crs": {"type": "string", "pattern": CRS},
+                        "points": {"type": "array", "items": _POINT},
+                    },
+                },
+                "example": {"crs": "EPSG:4326", "points": [[103.79, 25.5]]},
+            },
+            "text/csv": {
+                "schema": {"type": "string", "description": "header lon,lat[,id]; one point a row"},
+                "example": "id,lon,lat\na,103.79,25.5\n",
+            },
+        },
+    }
+}
 
 
 @router.get("/locate", summary="Grid, community, street, district and H3 cell of one point")
@@ -38,11 +70,9 @@ def locate_one(
 @router.post(
     "/locate",
     summary="Locate many points (JSON or CSV body)",
-    openapi_extra={"requestBody": {"content": {
-        "application/json": {"example": {"crs": "EPSG:4326", "points": [[103.79, 25.5]]}},
-        "text/csv": {"example": "id,lon,lat\na,103.79,25.5\n"},
-    }}},
-)  # fmt: skip
+    openapi_extra=POINTS_BODY,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 async def locate_many(
     request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
     principal: CurrentPrincipal, crs: OptionalCrs = None, district: District = None,
@@ -123,7 +153,9 @@ def grid_cells(
     return cellqueries.cells_of_grid(engine, locators, principal, code)
 
 
-@router.post("/cells/aggregate", summary="Count points per H3 cell and per unit")
+@router.post(
+    "/cells/aggregate", summary="Count points per H3 cell and per unit", openapi_extra=POINTS_BODY
+)
 async def aggregate(
     request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
     principal: CurrentPrincipal, resolution: Annotated[int, Query(ge=0, le=15)] = 9,
