@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -52,7 +52,11 @@ DESCRIPTION = (
                304: {"description": "not modified"}},
 )  # fmt: skip
 async def get_tile(
-    layer: str, z: str, x: str, y: str, request: Request,
+    layer: Annotated[str, Path(description=f"One of: {', '.join(tiles.LAYERS)} (else 404)")],
+    z: Annotated[str, Path(description=f"Zoom, an integer 0..{tiles.MAX_ZOOM} (else 404)")],
+    x: Annotated[str, Path(description="Column, an integer 0..2^z-1 (else 404)")],
+    y: Annotated[str, Path(description="Row, an integer 0..2^z-1 (else 404)")],
+    request: Request,
     principal: CurrentPrincipal,
     district: District = None,
     layer_id: Annotated[
