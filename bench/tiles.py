@@ -16,6 +16,7 @@ database only. Both filter
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import math
 import os
@@ -35,6 +36,7 @@ SAMPLE = 120  # tiles per zoom above 13
 TARGET_COLD_MS, TARGET_CACHED_MS = 50.0, 5.0
 HEADLINE = "tile-p95-speedup-vs-tipg"
 PROPS = "code,name,level,parent_code,area_m2"
+TIPG_REQUIREMENTS = Path(__file__).with_name("tipg-requirements.txt")
 
 
 def tile_set(bounds: tuple[float, ...], sample: int = SAMPLE) -> list[tuple[int, int, int]]:
@@ -123,11 +125,33 @@ class Server:
         self.proc = None
 
     def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        self.conn.request("GET", path, headers=headers)
-        resp = self.conn.getresponse()
-        return resp.status, resp.read()
+        """GET ``path`` on the keep-alive connection; reconnect once if the server closed it
+        while idle (as browsers do: servers close idle keep-alive connections after a few
+        seconds, e.g. uvicorn after 5 s)."""
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                self.conn.request("GET", path, headers=headers)
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+            except OSError:
+                self.conn.close()
+                self.conn = None
+                raise
+        raise AssertionError("unreachable")
+
+    def reconnect(self) -> None:
+        """Open a fresh connection now, so that no timed request pays for one."""
+        if self.conn:
+            self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.conn.connect()
 
 
 class Client:
@@ -159,14 +183,22 @@ def timed_pass(clients: list[Client]) -> list[np.ndarray]:
 
 
 def tipg_python(home: Path) -> Path:
-    """The tipg virtualenv's python, created and filled on first use."""
+    """The tipg virtualenv's python, created and filled on first use (and again whenever the
+    pinned versions in ``bench/tipg-requirements.txt`` change)."""
     venv = home / "bench-venvs" / "tipg"
     python = venv / "bin" / "python"
-    if not (venv / "bin" / "uvicorn").exists():
-        print(f"installing tipg into {venv} (first use) …", flush=True)
+    pins = TIPG_REQUIREMENTS.read_bytes()
+    stamp = venv / f".installed-{hashlib.sha256(pins).hexdigest()[:16]}"
+    if not stamp.exists():
+        print(f"installing tipg into {venv} (pinned: {TIPG_REQUIREMENTS.name}) …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "tipg>=1,<2", "uvicorn"],
-                       check=True, timeout=600, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "-r", str(TIPG_REQUIREMENTS)],
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
+        stamp.touch()
     return python
 
 
@@ -234,6 +266,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ours.stop()
             ours.start()  # an empty tile cache
             ours.get("/tiles/grids/0/0/0.pbf?district=000000", auth)  # connections, version
+            for client in clients:  # fresh keep-alive connections: none idled out
+                client.server.reconnect()
             if tipg is not None:
                 tipg.fetch(0)
             cold, cached = timed_pass(clients), timed_pass(clients)

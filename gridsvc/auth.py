@@ -27,6 +27,7 @@ class Action(StrEnum):
     LOCATE = "locate"
     IMPORT_UNITS = "import_units"
     MANAGE_KEYS = "manage_keys"
+    READ_AUDIT = "read_audit"
     EXPORT = "export"
     PUSH_CAMERA_EVENTS = "push_camera_events"
 

@@ -1,40 +1,40 @@
-"""Browser sessions: a signed cookie naming the API key it was opened with. Pure.
+"""Browser sessions: the cookie carries a random session id, signed. Pure: no I/O.
 
-The cookie holds ``prefix.expiry.signature`` (HMAC-SHA256 over prefix and expiry), never
-the key; revoking the key ends its sessions.
+The cookie holds ``<id>.<signature>`` (HMAC-SHA256 of the id), never the key. The server
+keeps only the SHA-256 of the id with the session's key, expiry and revocation, so a
+logout or a revoked key ends the session even for a replayed cookie.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+import secrets
 
 COOKIE = "gridsvc_session"
 
 
-def sign(prefix: str, secret: str, hours: float, now: float | None = None) -> str:
-    """A session token for the key ``prefix`` valid for ``hours``."""
-    expiry = int((now if now is not None else time.time()) + hours * 3600)
-    return f"{prefix}.{expiry}.{_mac(prefix, expiry, secret)}"
+def new_token(secret: str) -> tuple[str, str]:
+    """A fresh session: (cookie value, SHA-256 hex of the session id to store)."""
+    session_id = secrets.token_urlsafe(32)
+    return f"{session_id}.{_mac(session_id, secret)}", id_hash(session_id)
 
 
-def verify(token: str, secret: str, now: float | None = None) -> str | None:
-    """The key prefix of a valid, unexpired token, else None."""
-    try:
-        prefix, expiry_text, mac = token.split(".")
-        expiry = int(expiry_text)
-    except ValueError:
+def verify(token: str, secret: str) -> str | None:
+    """The stored hash of a well-signed token's session id, else None."""
+    session_id, _, mac = token.partition(".")
+    if not session_id or not mac or not hmac.compare_digest(mac, _mac(session_id, secret)):
         return None
-    if not hmac.compare_digest(mac, _mac(prefix, expiry, secret)):
-        return None
-    if expiry < (now if now is not None else time.time()):
-        return None
-    return prefix
+    return id_hash(session_id)
 
 
-def _mac(prefix: str, expiry: int, secret: str) -> str:
-    return hmac.new(secret.encode(), f"{prefix}|{expiry}".encode(), hashlib.sha256).hexdigest()
+def id_hash(session_id: str) -> str:
+    """SHA-256 hex of a session id (ids are random, so no salt is needed)."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _mac(session_id: str, secret: str) -> str:
+    return hmac.new(secret.encode(), session_id.encode(), hashlib.sha256).hexdigest()
 
 
 def safe_next(target: str | None, default: str = "/map") -> str:

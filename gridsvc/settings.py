@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,20 @@ class Settings(BaseSettings):
         description="Key signing session cookies; unset = a random one kept in GRIDSVC_HOME",
     )
     session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a login session")
+    cookie_secure: Literal["auto", "true", "false"] = Field(
+        default="auto",
+        description="Secure flag of the session cookie; auto = when the browser uses HTTPS",
+    )
+    trusted_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://host[:port]) also allowed to send "
+        "state-changing requests with the session cookie",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed",
+    )
     basemap: str = Field(
         default="none",
         description="none | osm | tianditu | amap | dir:/path/{z}/{x}/{y}.png | mbtiles:/path",
@@ -42,6 +57,16 @@ class Settings(BaseSettings):
     basemap_key: str | None = Field(default=None, description="API key of an online basemap")
     tile_cache_entries: int = Field(default=20_000, description="Vector tiles kept in memory")
     locate_max_points: int = Field(default=1_000_000, description="Points per locate request")
+
+    @property
+    def trusted_origin_list(self) -> tuple[str, ...]:
+        """``trusted_origins`` split on commas."""
+        return tuple(o.strip() for o in self.trusted_origins.split(",") if o.strip())
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        """``trusted_proxies`` split on commas."""
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def embedded_dir(self) -> Path:

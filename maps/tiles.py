@@ -1,17 +1,13 @@
 """Vector tiles of the unified grid, departmental layers, conflicts and the H3 index.
 
 Rendered tiles live in an in-process LRU (``TileCache``) keyed by layer, parameters, the
-caller's scope, z/x/y and a *generation* number that changes whenever the data may have:
-
-* writes from this process, at once: the cache listens to the SQLAlchemy engine; a commit
-  that wrote to ``units``, ``dept_*``, ``layer_conflicts``, ``h3_cells`` or ``cell_indexes``
-  bumps the generation at commit and again when its connection is back in the pool (a tile
-  drawn in between, from data not yet visible, is never served); ``invalidate()`` likewise;
-* writes from other processes (CLI, other workers), within ``recheck_seconds`` (1 s): at most
-  once a second a request reads ``data_version`` (units count and newest ``updated_at``,
-  layer versions, H3 index versions: one query of a few ms) and bumps it on a change.
-
-H3 tiles are also keyed by the in-memory index they were drawn from (``LocatorCache``).
+caller's scope, z/x/y and the *data version* of the district shown (all districts for a
+caller without one). Versions come from ``data_versions``, which triggers bump inside every
+transaction that writes units, layers, their reports or the H3 index, whoever writes
+(this process, the CLI, another worker, plain SQL or COPY). The cache reads them at most
+once a second (one small query), and at the next request after this process committed a
+transaction through its engine; a tile is thus never older than its data by more than a
+second. H3 tiles are also keyed by the in-memory index they were drawn from (``LocatorCache``).
 """
 
 from __future__ import annotations
@@ -35,7 +31,7 @@ from gridsvc.auth import Action, Principal, authorize, visible_codes
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.geo.chinese import wgs84_to_gcj02
 from gridsvc.repositories import tiles as tiles_repo
-from gridsvc.repositories.tiles import EXTENT, TileConnections, TileSpec
+from gridsvc.repositories.tiles import EXTENT, TilePool, TileSpec
 from gridsvc.services.cells import LocatorCache
 from gridsvc.spatial import h3cells
 
@@ -44,9 +40,7 @@ UNIT_LAYERS = {"district": "district", "streets": "street", "communities": "comm
 LAYERS = (*UNIT_LAYERS, "dept", "conflicts", "h3")
 MAX_ZOOM = 22
 MIN_H3_RES = 5
-_TABLES = r"\b(units|dept_layers|dept_grids|layer_conflicts|h3_cells|cell_indexes)\b"
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
-_WRITE = re.compile(r"^\s*(insert|update|delete|truncate|copy|merge)\b.*" + _TABLES, re.I | re.S)
 
 
 @dataclass(frozen=True)
@@ -102,10 +96,10 @@ def gcj02_shift(z: int, x: int, y: int) -> tuple[float, float]:
 
 
 class TileCache:
-    """LRU of rendered tiles, the data generation keying them (module doc), connections."""
+    """LRU of rendered tiles keyed by the data versions (module doc), and the tile pool."""
 
     def __init__(self, engine: Engine, entries: int, recheck_seconds: float = 1.0):
-        self.db = TileConnections(engine)
+        self.db = TilePool(engine)
         self.engine = engine
         self.entries = max(0, int(entries))
         self.recheck_seconds = recheck_seconds
@@ -113,55 +107,42 @@ class TileCache:
         self._derived: OrderedDict[tuple, Any] = OrderedDict()  # H3 aggregates
         self._tokens: dict[int, tuple[weakref.ref, int]] = {}
         self._lock, self._check_lock = threading.Lock(), threading.Lock()
-        self._generation = self._next_token = 0
-        self._fingerprint: tuple[str, ...] | None = None
+        self._next_token = self._commits = 0
+        self._versions: dict[str, tuple[int, str]] = {}
+        self._all: tuple = ()
         self._checked = -math.inf
-        for name in ("before_cursor_execute", "commit", "rollback", "checkin"):
-            event.listen(engine, name, getattr(self, f"_on_{name}"))
+
+    def open(self) -> None:
+        """Open the tile pool and notice this process's commits."""
+        self.db.open()
+        event.listen(self.engine, "commit", _mark_committed)
+        event.listen(self.engine, "checkin", self._on_checkin)
 
     def close(self) -> None:
-        """Stop listening to the engine and close the tile connections."""
-        for name in ("before_cursor_execute", "commit", "rollback", "checkin"):
-            event.remove(self.engine, name, getattr(self, f"_on_{name}"))
+        """Stop noticing commits and close the tile pool."""
+        event.remove(self.engine, "commit", _mark_committed)
+        event.remove(self.engine, "checkin", self._on_checkin)
         self.db.close()
 
-    def invalidate(self) -> None:
-        """Forget every tile: the data changed (callable from any import path)."""
-        with self._lock:
-            self._generation += 1
-            self._tiles.clear()
-            self._derived.clear()
-
-    def _on_before_cursor_execute(self, conn, cursor, statement, *_) -> None:  # type: ignore[no-untyped-def]
-        if _WRITE.match(statement):
-            conn.info["tiles_dirty"] = True
-
-    def _on_commit(self, conn) -> None:  # type: ignore[no-untyped-def]
-        if conn.info.pop("tiles_dirty", False):
-            conn.info["tiles_committed"] = True
-            self.invalidate()
-
-    def _on_rollback(self, conn) -> None:  # type: ignore[no-untyped-def]
-        conn.info.pop("tiles_dirty", None)
-
     def _on_checkin(self, dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
-        if record is not None and record.info.pop("tiles_committed", False):
-            self.invalidate()
+        if record is not None and record.info.pop("committed", False):
+            self._commits += 1  # the commit is visible now: re-read the versions
+            self._checked = -math.inf
 
-    def generation(self) -> int:
-        """The current data generation, checked against the database at most once a second."""
+    def version(self, district: str | None) -> tuple:
+        """The data version of ``district`` (of all districts for None), at most 1 s old."""
         if time.monotonic() - self._checked >= self.recheck_seconds and self._check_lock.acquire(
             blocking=False
         ):
             try:
-                fingerprint = self.db.run(tiles_repo.data_version)
-                self._checked = time.monotonic()
-                if fingerprint != self._fingerprint:
-                    self._fingerprint = fingerprint
-                    self.invalidate()
+                checked, commits = time.monotonic(), self._commits
+                versions = self.db.run(tiles_repo.data_versions)
+                self._versions, self._all = versions, tuple(sorted(versions.items()))
+                if commits == self._commits:  # else a commit landed meanwhile: read again
+                    self._checked = checked
             finally:
                 self._check_lock.release()
-        return self._generation
+        return self._versions.get(district, ()) if district else self._all
 
     def get(self, key: tuple) -> Tile | None:
         with self._lock:
@@ -172,8 +153,8 @@ class TileCache:
 
     def put(self, key: tuple, tile: Tile) -> None:
         with self._lock:
-            if not self.entries or key[0] != self._generation:
-                return  # drawn from data older than the current generation
+            if not self.entries:
+                return
             self._tiles[key] = tile
             while len(self._tiles) > self.entries:
                 self._tiles.popitem(last=False)
@@ -203,6 +184,10 @@ class TileCache:
             return tok
 
 
+def _mark_committed(conn) -> None:  # type: ignore[no-untyped-def]
+    conn.info["committed"] = True  # Connection.info is the pooled connection's record.info
+
+
 def render(
     cache: TileCache, locators: LocatorCache, engine: Engine, principal: Principal, layer: str,
     z: str, x: str, y: str, *, district: str | None = None, layer_id: int | None = None,
@@ -221,13 +206,13 @@ def render(
         visible = visible_codes(principal)
         own = None if visible is None else tuple(sorted(visible))
         scope = Scope(district or principal.district, own)
-    generation = cache.generation()
+    version = cache.version(scope.district)
     sources: tuple = ()
     if layer == "h3" and not scope.nothing:
         adcodes = [scope.district] if scope.district else locators.districts(engine)
         found = (locators.get(engine, a) for a in adcodes)
         sources = tuple(loc.index for loc in found if loc is not None)
-    key = (generation, layer, layer_id, shift, scope, zoom, col, row,
+    key = (version, layer, layer_id, shift, scope, zoom, col, row,
            tuple(cache.token(s) for s in sources))  # fmt: skip
     tile = cache.get(key)
     if tile is None:

@@ -6,6 +6,7 @@ session; tests that write use other districts or their own keys and clean up aft
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,18 +51,42 @@ def demo_district(engine: Engine) -> str:
     return READONLY_DISTRICT
 
 
+def wipe_scratch(engine: Engine) -> None:
+    """Delete every row outside the read-only district."""
+    from gridsvc.db.models import Base
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            if "adcode" in table.c:
+                conn.execute(table.delete().where(table.c.adcode != READONLY_DISTRICT))
+
+
 @pytest.fixture
 def scratch(engine: Engine) -> Iterator[Engine]:
     """The engine, with every row outside the read-only district deleted afterwards."""
-    from gridsvc.db.models import Base
-
     yield engine
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            if "adcode" in table.c:
-                conn.execute(table.delete().where(table.c.adcode != READONLY_DISTRICT))
+    wipe_scratch(engine)
+
+
+@pytest.fixture(scope="module")
+def module_scratch(engine: Engine) -> Iterator[Engine]:
+    """Per test module: whatever the module wrote outside the read-only district is deleted
+    when it ends (used autouse by the database, API and end-to-end tiers)."""
+    yield engine
+    wipe_scratch(engine)
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return Path(__file__).parent / "data"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Under CI (``CI`` set) an end-to-end test that skips (no browser, no server) fails."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get("CI") and item.get_closest_marker("e2e"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"end-to-end test skipped while CI is set: {reason}"

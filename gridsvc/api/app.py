@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from gridsvc import __version__
 from gridsvc.api import openapi, problems
-from gridsvc.api.routes import grids, health, layers, locate, session
+from gridsvc.api.routes import audit, grids, health, keys, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.services.cells import LocatorCache
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.principals = PrincipalCache(settings.key_cache_seconds)
             app.state.session_secret = session_secret(settings)
             tiles = TileCache(engine, settings.tile_cache_entries)
+            tiles.open()
             stack.callback(tiles.close)
             app.state.tiles = tiles
             yield
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grids.router)
     app.include_router(layers.router)
     app.include_router(locate.router)
+    app.include_router(keys.router)
+    app.include_router(audit.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
     openapi.install(app)

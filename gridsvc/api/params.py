@@ -18,6 +18,8 @@ ADCODE = r"^\d{6}$"
 H3_CELL = r"^[0-9a-fA-F]{15,16}$"
 #: Declared coordinate systems: '4326', 'EPSG:4490', 'gcj02', 'BD-09', 'WGS 84', ...
 CRS = r"^[A-Za-z0-9:_\- ]{1,40}$"
+#: Free text (names, searches, filters): no control characters (PostgreSQL refuses NUL).
+TEXT = r"^[^\x00-\x1f\x7f]*$"
 MAX_OFFSET = 2**31 - 1
 MAX_COORDINATE = 1e9
 MAX_ID = 2**63 - 1

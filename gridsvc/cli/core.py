@@ -18,7 +18,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host, port = args.host or settings.host, args.port or settings.port
     print(f"gridsvc listening on http://{host}:{port}/  (API docs: /docs)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
     return 0
 
 
@@ -96,26 +102,26 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
-    from gridsvc.repositories import keys as keys_repo
-    from gridsvc.services.keys import create_key
+    from gridsvc.errors import NotFound
+    from gridsvc.services import keys
 
     with open_engine(settings) as engine:
         if args.action == "create":
-            key, prefix = create_key(
+            key, prefix = keys.create_key(
                 engine, args.role, name=args.name, district=args.district, grids=args.grid
             )
             print(key)
             print(f"created {args.role} key {prefix} (shown once; store it now)", file=sys.stderr)
         elif args.action == "list":
-            with engine.connect() as conn:
-                for k in keys_repo.list_keys(conn):
-                    state = "revoked" if k["revoked_at"] else "active"
-                    grids = ",".join(k["grid_codes"]) or "-"
-                    print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}")
+            for k in keys.list_keys(engine):
+                state = "revoked" if k["revoked_at"] else "active"
+                grids = ",".join(k["grid_codes"]) or "-"
+                print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}")
         else:
-            with engine.begin() as conn:
-                if not keys_repo.revoke(conn, args.prefix):
-                    print(f"no active key with prefix {args.prefix}", file=sys.stderr)
-                    return 1
-            print(f"revoked {args.prefix}")
+            try:
+                result = keys.revoke_key(engine, args.prefix)
+            except NotFound as exc:
+                print(exc.detail, file=sys.stderr)
+                return 1
+            print(f"revoked {args.prefix}; {result['sessions_ended']} login sessions ended")
     return 0

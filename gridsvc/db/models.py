@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Float,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -40,6 +41,7 @@ NAMING = {
 
 LEVELS = ("district", "street", "community", "grid")
 ROLES = ("admin", "operator", "grid_leader", "integrator", "planner")
+OUTCOMES = ("ok", "dry_run", "rejected", "refused")
 
 
 class Base(DeclarativeBase):
@@ -91,6 +93,47 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+
+class LoginSession(Base):
+    """A browser session opened with an API key; the cookie holds the id, we keep its hash."""
+
+    __tablename__ = "login_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_prefix: Mapped[str] = mapped_column(ForeignKey("api_keys.prefix"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_address: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One write or admin action: who, what, on which objects, where, when, with what outcome.
+
+    Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE. ``district`` is not the
+    distribution column (entries of keys without a district have none).
+    """
+
+    __tablename__ = "audit_log"
+
+    entry_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(20))
+    object_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    district: Mapped[str | None] = mapped_column(String(6))
+    address: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {OUTCOMES}", name="outcome"),
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_district_at", "district", "at"),
+    )
 
 
 class DeptLayer(Base):
@@ -187,3 +230,15 @@ class CellIndexState(Base):
     interior_cells: Mapped[int] = mapped_column(Integer, server_default="0")
     boundary_cells: Mapped[int] = mapped_column(Integer, server_default="0")
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DataVersion(Base):
+    """How often a district's rows in one table changed: bumped by triggers (migration 0004)
+    inside every writing transaction, whatever wrote (ORM, COPY, plain SQL)."""
+
+    __tablename__ = "data_versions"
+
+    adcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

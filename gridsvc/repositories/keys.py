@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ARRAY, Connection, String, cast, insert, select, update
 from sqlalchemy.sql import func
 
 from gridsvc.db.models import ApiKey
@@ -50,15 +50,29 @@ def _active(conn: Connection, match) -> dict | None:  # type: ignore[no-untyped-
     return dict(row) if row else None
 
 
-def list_keys(conn: Connection) -> list[dict]:
-    """Every key's public fields (never the hash)."""
-    rows = conn.execute(
-        select(
-            ApiKey.prefix, ApiKey.role, ApiKey.name, ApiKey.district, ApiKey.grid_codes,
-            ApiKey.created_at, ApiKey.revoked_at,
-        ).order_by(ApiKey.created_at)
-    ).mappings()  # fmt: skip
-    return [dict(r) for r in rows]
+PUBLIC = (
+    ApiKey.prefix,
+    ApiKey.role,
+    ApiKey.name,
+    ApiKey.district,
+    ApiKey.grid_codes,
+    ApiKey.created_at,
+    ApiKey.revoked_at,
+)
+
+
+def list_keys(conn: Connection, district: str | None = None) -> list[dict]:
+    """Every key's public fields (never the hash); only one district's when given."""
+    query = select(*PUBLIC).order_by(ApiKey.created_at, ApiKey.prefix)
+    if district:
+        query = query.where(ApiKey.district == district)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_key(conn: Connection, prefix: str) -> dict | None:
+    """One key's public fields (revoked or not), or None."""
+    row = conn.execute(select(*PUBLIC).where(ApiKey.prefix == prefix)).mappings().first()
+    return dict(row) if row else None
 
 
 def revoke(conn: Connection, prefix: str) -> bool:
@@ -69,3 +83,21 @@ def revoke(conn: Connection, prefix: str) -> bool:
         .values(revoked_at=func.now())
     )
     return result.rowcount > 0
+
+
+def active_scoped_to(conn: Connection, codes: list[str]) -> list[dict]:
+    """Unrevoked keys scoped to any of ``codes``: prefix, name and those of their grids."""
+    if not codes:
+        return []
+    wanted = sorted(codes)
+    overlaps = ApiKey.grid_codes.bool_op("&&")(cast(wanted, ARRAY(String(15))))
+    rows = conn.execute(
+        select(ApiKey.prefix, ApiKey.name, ApiKey.grid_codes)
+        .where(ApiKey.revoked_at.is_(None), overlaps)
+        .order_by(ApiKey.prefix)
+    ).all()
+    held = set(wanted)
+    return [
+        {"prefix": prefix, "name": name, "grids": sorted(set(grids) & held)}
+        for prefix, name, grids in rows
+    ]

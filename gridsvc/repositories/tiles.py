@@ -1,12 +1,12 @@
-"""Mapbox Vector Tiles generated in PostGIS (``ST_AsMVT``), and the data version they depend on.
+"""Mapbox Vector Tiles generated in PostGIS (``ST_AsMVT``), and the data versions they depend on.
 
 Every tile query has the same shape: rows whose geometry's bounding box meets the tile
 envelope grown by the 64-pixel buffer (``&&``, the GiST index), clipped and quantised by
 ``ST_AsMVTGeom`` to a 4096 extent, encoded by ``ST_AsMVT``. With ``shift`` the geometries are
 translated by (dx, dy) degrees (the GCJ-02 offset at the tile centre) and the envelope by
 (-dx, -dy). Statements are few fixed texts run on the psycopg connection with server-side
-prepared statements (``prepare=True``) and binary results, on ``TileConnections``: a few
-autocommit psycopg connections of their own. Compared with a pooled SQLAlchemy connection
+prepared statements (``prepare=True``) and binary results, on ``TilePool``: a
+``psycopg_pool`` of autocommit connections. Compared with a pooled SQLAlchemy connection
 (pre-ping, BEGIN, ROLLBACK on return) a tile costs one round trip instead of four.
 
 Measured on 20,000 grids (bench/tiles.py): simplifying before projecting
@@ -20,15 +20,13 @@ statements differed by less than the noise (prepared: no re-planning).
 
 from __future__ import annotations
 
-import queue
-import threading
-import weakref
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
 import psycopg
 from psycopg import Connection
 from psycopg.types.numeric import Int4, Int8
+from psycopg_pool import ConnectionPool
 from sqlalchemy import Engine
 
 T = TypeVar("T")
@@ -88,52 +86,42 @@ def _params(spec: TileSpec, **extra: object) -> dict:
     }  # fmt: skip
 
 
-class TileConnections:
-    """Up to ``size`` autocommit psycopg connections to the engine's database, reused."""
+class TilePool:
+    """Autocommit psycopg connections for tiles (``psycopg_pool``); opened and closed by the app.
+
+    No check on checkout (it would cost a round trip per tile): a connection found broken
+    (e.g. the server restarted) is dropped by the pool and the work retried once.
+    """
 
     def __init__(self, engine: Engine, size: int = 8):
         url = engine.url.set(drivername="postgresql")
-        self._conninfo = url.render_as_string(hide_password=False)
-        self._idle: queue.LifoQueue[Connection] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(size)
-        weakref.finalize(self, _close_all, self._idle)
+        self._pool = ConnectionPool(
+            url.render_as_string(hide_password=False),
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": True},
+            open=False,
+            name="tiles",
+        )
+
+    def open(self) -> None:
+        """Start the pool (connections are made in the background)."""
+        self._pool.open()
 
     def close(self) -> None:
-        """Close the idle connections (those in use close when they come back broken)."""
-        _close_all(self._idle)
+        """Close every connection of the pool."""
+        self._pool.close()
 
     def run(self, fn: Callable[[Connection], T]) -> T:
-        """``fn(conn)`` on an idle connection; again on a fresh one if that one was broken."""
-        with self._slots:
-            for attempt in (1, 2):
+        """``fn(conn)`` on a pooled connection; again on a fresh one if that one was broken."""
+        for attempt in (1, 2):
+            with self._pool.connection() as conn:
                 try:
-                    conn = self._idle.get_nowait()
-                except queue.Empty:
-                    conn = psycopg.connect(self._conninfo, autocommit=True)
-                try:
-                    result = fn(conn)
+                    return fn(conn)
                 except psycopg.OperationalError:
-                    if not conn.broken:
-                        self._idle.put(conn)
+                    if not conn.broken or attempt == 2:
                         raise
-                    conn.close()  # e.g. the server restarted: retry on a new connection
-                    if attempt == 2:
-                        raise
-                    continue
-                except BaseException:
-                    if conn.broken or conn.closed:
-                        conn.close()
-                    else:
-                        self._idle.put(conn)
-                    raise
-                self._idle.put(conn)
-                return result
         raise AssertionError("unreachable")
-
-
-def _close_all(idle: queue.LifoQueue) -> None:
-    while not idle.empty():
-        idle.get_nowait().close()
 
 
 def _run(conn: Connection, sql: str, params: dict) -> bytes:
@@ -193,23 +181,17 @@ def layer_district(conn: Connection, layer_id: int) -> str | None:
     return row[0] if row else None
 
 
-_VERSION = """
-SELECT (SELECT count(*) FROM units)::text, (SELECT max(updated_at) FROM units)::text,
-  (SELECT md5(coalesce(string_agg(concat_ws(':', layer_id, version, status, updated_at,
-                                            md5(summary::text)), ',' ORDER BY layer_id), ''))
-     FROM dept_layers),
-  (SELECT coalesce(string_agg(concat_ws(':', adcode, resolution, version), ','
-                              ORDER BY adcode, resolution), '') FROM cell_indexes)
-"""
+_VERSIONS = (
+    "SELECT adcode, sum(version)::bigint, max(changed_at)::text FROM data_versions GROUP BY adcode"
+)
 
 
-def data_version(conn: Connection) -> tuple[str, ...]:
-    """A fingerprint of everything tiles show: it changes when units, layers or indexes do.
+def data_versions(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Each district's data version: (sum of its table versions, latest change).
 
-    Units: row count and newest ``updated_at`` (every upsert that changes a row sets it;
-    a delete lowers the count). Layers: id, version, status, time and report summary of
-    each (a new version or report rewrites them). H3 indexes: each district's version.
+    The triggers of migration 0004 bump a version inside every transaction that writes
+    units, layers, their reports or the H3 index, so this changes exactly when they do.
     """
     with conn.cursor() as cur:
-        row = cur.execute(_VERSION, prepare=True).fetchone()
-    return tuple("" if v is None else str(v) for v in row or ())
+        rows = cur.execute(_VERSIONS, prepare=True).fetchall()
+    return {adcode: (int(total), str(changed)) for adcode, total, changed in rows}

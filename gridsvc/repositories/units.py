@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import shapely
-from sqlalchemy import Connection, func, literal_column, select, text
+from sqlalchemy import Connection, delete, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from gridsvc.db.models import Unit
@@ -178,6 +178,20 @@ def upsert(conn: Connection, rows: Sequence[dict], chunk: int = 500) -> dict[str
             else:
                 updated += 1
     return {"inserted": inserted, "updated": updated, "unchanged": len(rows) - inserted - updated}
+
+
+def codes(conn: Connection, adcode: str, level: str) -> set[str]:
+    """Codes of a district's units at one level."""
+    q = select(Unit.code).where(Unit.adcode == adcode, Unit.level == level)
+    return set(conn.execute(q).scalars())
+
+
+def delete_units(conn: Connection, adcode: str, codes: Iterable[str]) -> int:
+    """Delete a district's units by code; returns how many went."""
+    gone = sorted(codes)
+    if not gone:
+        return 0
+    return conn.execute(delete(Unit).where(Unit.adcode == adcode, Unit.code.in_(gone))).rowcount
 
 
 def lock_district(conn: Connection, adcode: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gridsvc.repositories import cells as cells_repo
 from gridsvc.repositories import units as units_repo
@@ -16,12 +16,12 @@ from gridsvc.spatial.cellindex import CellIndex, build_cell_index, update_cell_i
 from gridsvc.spatial.locate import Locator
 
 
-def _grids(conn, adcode: str) -> tuple[list[str], list]:  # type: ignore[no-untyped-def]
+def _grids(conn: Connection, adcode: str) -> tuple[list[str], list]:
     shapes = units_repo.shapes(conn, adcode, ["grid"])
     return [s.code for s in shapes], [s.geometry for s in shapes]
 
 
-def load_index(conn, adcode: str, resolution: int) -> CellIndex | None:  # type: ignore[no-untyped-def]
+def load_index(conn: Connection, adcode: str, resolution: int) -> CellIndex | None:
     """The persisted index of a district, or None."""
     if cells_repo.state(conn, adcode, resolution) is None:
         return None
@@ -30,31 +30,44 @@ def load_index(conn, adcode: str, resolution: int) -> CellIndex | None:  # type:
     return CellIndex.from_records(resolution, codes, records)
 
 
-def rebuild_index(
-    engine: Engine,
+def rebuild_index(engine: Engine, adcode: str, resolution: int) -> dict:
+    """Rebuild a district's whole index in one transaction; returns its state.
+
+    Readers keep the previous index until the commit; a failure leaves it untouched.
+    """
+    with engine.begin() as conn:
+        units_repo.lock_district(conn, adcode)
+        return rebuild_in(conn, adcode, resolution)
+
+
+def rebuild_in(
+    conn: Connection,
     adcode: str,
     resolution: int,
     *,
     changed: set[str] | None = None,
     previous: dict | None = None,
 ) -> dict:
-    """Rebuild a district's index (only around ``changed`` grids when given); returns state."""
-    with engine.begin() as conn:
-        units_repo.lock_district(conn, adcode)
-        codes, geoms = _grids(conn, adcode)
-        old = load_index(conn, adcode, resolution) if changed is not None else None
-        if old is None:
-            index = build_cell_index(codes, geoms, resolution)
-            cells_repo.replace_cells(conn, adcode, resolution, (), index.to_records(), full=True)
-        else:
-            index = update_cell_index(old, codes, geoms, changed or set(), previous or {})
-            removed, added = _diff(old, index)
-            cells_repo.replace_cells(conn, adcode, resolution, removed, added)
-        cells_repo.bump_state(
-            conn, adcode, resolution, grids=len(codes),
-            interior=index.n_interior, boundary=index.n_boundary,
-        )  # fmt: skip
-        return cells_repo.state(conn, adcode, resolution) or {}
+    """Rebuild the index inside the caller's transaction, which changed the grids and holds
+    the district lock; only around ``changed`` grids when given. Returns the new state."""
+    codes, geoms = _grids(conn, adcode)
+    old = load_index(conn, adcode, resolution) if changed is not None else None
+    if old is None:
+        index = build_cell_index(codes, geoms, resolution)
+        cells_repo.replace_cells(conn, adcode, resolution, (), index.to_records(), full=True)
+    else:
+        index = update_cell_index(old, codes, geoms, changed or set(), previous or {})
+        removed, added = _diff(old, index)
+        cells_repo.replace_cells(conn, adcode, resolution, removed, added)
+    cells_repo.bump_state(
+        conn,
+        adcode,
+        resolution,
+        grids=len(codes),
+        interior=index.n_interior,
+        boundary=index.n_boundary,
+    )
+    return cells_repo.state(conn, adcode, resolution) or {}
 
 
 def _diff(old: CellIndex, new: CellIndex) -> tuple[list[int], list]:
@@ -65,6 +78,14 @@ def _diff(old: CellIndex, new: CellIndex) -> tuple[list[int], list]:
     now = {r[0] for r in after}
     removed = [c for c in before if c not in now] + [r[0] for r in changed if r[0] in before]
     return removed, changed
+
+
+def _snapshot(engine: Engine) -> Connection:
+    """A connection whose reads all see one snapshot (REPEATABLE READ, read only): the index
+    state, its cells and the grids of one load come from the same committed state."""
+    return engine.connect().execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
 
 
 @dataclass
@@ -109,7 +130,7 @@ class LocatorCache:
         entry = self._entries.get(adcode)
         if entry and now - entry.checked < self.recheck_seconds:
             return entry.locator
-        with self._lock, engine.connect() as conn:
+        with self._lock, _snapshot(engine) as conn:
             state = cells_repo.state(conn, adcode, self.resolution)
             if state is None:
                 self._entries.pop(adcode, None)
@@ -119,8 +140,7 @@ class LocatorCache:
                 index = load_index(conn, adcode, self.resolution)
                 codes, geoms = _grids(conn, adcode)
                 by_code = dict(zip(codes, geoms, strict=True))
-                # a grid deleted since the index was built (its rebuild is on the way)
-                # matches nothing rather than failing the request
+                # a grid deleted without a rebuild (by hand) matches nothing, never fails
                 gone = shapely.Polygon()
                 aligned = np.asarray([by_code.get(c, gone) for c in index.codes], dtype=object)
                 entry = _Entry(state["version"], Locator(index, aligned), now)

@@ -10,7 +10,8 @@ from gridsvc.coding import Level
 from gridsvc.errors import InvalidInput
 from gridsvc.geo.crs import parse_crs
 from gridsvc.repositories import units as units_repo
-from gridsvc.services import cells
+from gridsvc.services import audit, cells
+from gridsvc.services.audit import Actor
 from ingest.grids import ImportContext, plan_import
 from ingest.readers import FeatureTable, read_layer
 from ingest.report import ImportReport
@@ -62,20 +63,34 @@ def import_table(
     strict: bool = False,
     dry_run: bool = False,
     resolution: int = DEFAULT_RESOLUTION,
+    actor: Actor | None = None,
 ) -> ImportReport:
     """Check and write ``table``; raise ImportRejected (nothing written) on any error.
 
     A grid-level import that changed anything also updates the district's H3 index around
-    the grids it touched.
+    the grids it touched, in the same transaction: readers see the old grids with the old
+    index or the new with the new, and a failure anywhere leaves both as they were. Audited as
+    ``grids.import`` (``actor`` None: the command line).
     """
-    lvl = _level(level)
-    system = parse_crs(crs)
-    with engine.begin() as conn:
-        report, previous = import_in(conn, table, lvl, system, district, strict, dry_run)
-    written = report.written
-    if lvl is Level.GRID and (written.get("inserted") or written.get("updated")):
-        changed = set(previous) | set(report.written_codes)
-        cells.rebuild_index(engine, district, resolution, changed=changed, previous=previous)
+    where = {"object_type": "district", "object_ids": [district], "district": district}
+    with audit.audited(engine, actor, "grids.import", **where):
+        lvl = _level(level)
+        system = parse_crs(crs)
+        with engine.begin() as conn:
+            report, previous = import_in(conn, table, lvl, system, district, strict, dry_run)
+            written = report.written
+            if lvl is Level.GRID and (written.get("inserted") or written.get("updated")):
+                changed = set(previous) | set(report.written_codes)
+                cells.rebuild_in(conn, district, resolution, changed=changed, previous=previous)
+            detail = {"level": lvl.value, "crs": system.label, "features": len(table)}
+            audit.record(
+                conn,
+                actor,
+                "grids.import",
+                outcome="dry_run" if dry_run else "ok",
+                detail={**detail, **report.written},
+                **where,
+            )
     return report
 
 

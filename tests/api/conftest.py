@@ -17,6 +17,11 @@ from gridsvc.settings import Settings
 from tests.conftest import READONLY_DISTRICT
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_state(module_scratch: object) -> None:
+    """Each test module starts from the read-only district alone and leaves nothing behind."""
+
+
 @pytest.fixture(scope="session")
 def client(database_url: str, demo_district: str) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, default_district=demo_district)
@@ -33,18 +38,28 @@ def first_grid(engine: Engine, demo_district: str) -> str:
         ).scalar_one()
 
 
-@pytest.fixture(scope="session")
-def keys(engine: Engine, first_grid: str) -> dict[str, str]:
-    """One key per role; the grid leader's is scoped to the first grid."""
-    out = {}
+@pytest.fixture(scope="module")
+def keys(engine: Engine, first_grid: str) -> Iterator[dict[str, str]]:
+    """One key per role for this test module (the grid leader's scoped to the first grid);
+    revoked when the module ends, so no module depends on another's keys."""
+    out, prefixes = {}, []
     for role in ("admin", "operator", "planner", "integrator"):
-        out[role], _ = create_key(engine, role, name=f"test {role}")
-    out["grid_leader"], _ = create_key(engine, "grid_leader", grids=[first_grid])
-    return out
+        out[role], prefix = create_key(engine, role, name=f"test {role}")
+        prefixes.append(prefix)
+    out["grid_leader"], prefix = create_key(engine, "grid_leader", grids=[first_grid])
+    yield out
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE api_keys SET revoked_at = now() WHERE prefix = ANY(:p)"),
+            {"p": [*prefixes, prefix]},
+        )
 
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+SAME_SITE = {"Origin": "http://testserver"}  # what a browser sends with a form of this site
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import auth
+from tests.api.conftest import SAME_SITE, auth
 
 
 def test_healthz_needs_no_key(client: TestClient) -> None:
@@ -129,11 +129,16 @@ def test_login_session_cookie(client: TestClient, keys: dict[str, str]) -> None:
     r = client.get("/login?next=/map")
     assert r.status_code == 200 and "API 密钥" in r.text and "/map" in r.text
     assert "API key" in client.get("/login?lang=en").text
-    bad = client.post("/login", data={"key": "gsk_nope", "next": "/map"}, follow_redirects=False)
+    bad = client.post(
+        "/login",
+        data={"key": "gsk_nope", "next": "/map"},
+        headers=SAME_SITE,
+        follow_redirects=False,
+    )
     assert bad.status_code == 401 and "密钥无效" in bad.text
     ok = client.post(
         "/login", data={"key": keys["operator"], "next": "//evil.example/x"},
-        follow_redirects=False,
+        headers=SAME_SITE, follow_redirects=False,
     )  # fmt: skip
     client.cookies.clear()  # the client is shared: keep its jar empty for other tests
     assert ok.status_code == 303 and ok.headers["location"] == "/map"

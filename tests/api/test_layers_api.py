@@ -149,6 +149,25 @@ def test_propose_and_adopt(client, keys, scratch_units, tmp_path) -> None:  # ty
     loc = client.get(f"/api/v1/locate?lon={pt.x}&lat={pt.y}&district={SCRATCH_DISTRICT}",
                      headers=h).json()  # fmt: skip
     assert loc["grid_code"] == codes[0]
+    assert_audited(client, keys, proposal["layer_id"])
+
+
+def assert_audited(client, keys, proposal_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Grid imports, layer imports, the proposal and its adoption are in the audit log."""
+    h, prefix = auth(keys["admin"]), keys["admin"].split("_")[1]
+    q = f"/api/v1/audit?actor={prefix}&object=layer:{proposal_id}&limit=5"
+    entries = client.get(q, headers=h).json()["entries"]
+    assert [e["action"] for e in entries] == ["layer.adopt", "layer.propose"]
+    adopt = entries[0]
+    assert adopt["district"] == SCRATCH_DISTRICT and adopt["outcome"] == "ok"
+    assert adopt["actor_role"] == "admin" and adopt["detail"]["grids"] > 10
+    q = f"/api/v1/audit?action=layer.import&object=layer&actor={prefix}&limit=2"
+    imported = client.get(q, headers=h).json()["entries"]
+    assert [e["detail"]["department"] for e in imported] == ["综治", "城管"]
+    q = f"/api/v1/audit?action=grids.import&object=district:{SCRATCH_DISTRICT}&limit=3"
+    grids = client.get(q, headers=h).json()["entries"]
+    assert [e["detail"]["level"] for e in grids] == ["community", "street", "district"]
+    assert grids[0]["detail"]["inserted"] > 0
 
 
 def test_keys_of_another_district_see_nothing_here(client: TestClient, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

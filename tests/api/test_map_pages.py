@@ -25,7 +25,7 @@ from maps import assets
 from maps.basemap import parse_basemap, read_tile
 from maps.render import PageContext, page_config
 from maps.routes.pages import VendorFiles
-from tests.api.conftest import auth
+from tests.api.conftest import SAME_SITE, auth
 
 ASSET_URL = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 
@@ -107,7 +107,10 @@ def test_map_page_with_the_session_cookie_and_english(
     client: TestClient, keys: dict[str, str]
 ) -> None:
     login = client.post(
-        "/login", data={"key": keys["planner"], "next": "/map?lang=en"}, follow_redirects=False
+        "/login",
+        data={"key": keys["planner"], "next": "/map?lang=en"},
+        headers=SAME_SITE,
+        follow_redirects=False,
     )
     client.cookies.clear()
     assert login.status_code == 303 and login.headers["location"] == "/map?lang=en"

@@ -64,6 +64,8 @@ def test_unhandled_errors_are_500_problems_with_a_logged_id(
         "/api/v1/grids/1234567/children",
         "/api/v1/grids/123456789/cells",
         "/api/v1/layers/propose?min_area_m2=inf",
+        "/api/v1/grids?q=a%00b",
+        "/api/v1/audit?action=key%00",
     ],
 )
 def test_out_of_range_values_are_422(client: TestClient, keys, path: str) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from gridsvc.services.keys import create_key
-from tests.api.conftest import auth, throwaway_demo
+from tests.api.conftest import SAME_SITE, auth, throwaway_demo
 from tests.conftest import READONLY_DISTRICT as DEMO
 
 Response = Any  # the test client's response
@@ -49,6 +49,7 @@ class Ctx:
     tile: tuple[int, int, int]
     visible: frozenset[str]
     keys: dict[str, str]
+    new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
 
 
 Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
@@ -260,6 +261,36 @@ TABLE: dict[tuple[str, str], Row] = {
             ),
         )
     ),
+    ("POST", "/api/v1/keys"): Row(
+        (
+            Case(
+                post(
+                    lambda c: "/api/v1/keys", json=lambda c: {"role": "operator", "district": DEMO}
+                ),
+                statuses(201, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/keys"): Row(
+        (Case(get(lambda c: "/api/v1/keys"), statuses(200, 403, 403, 403, 403, 200)),)
+    ),
+    ("DELETE", "/api/v1/keys/{prefix}"): Row(
+        (
+            Case(
+                lambda c, key: ("DELETE", f"/api/v1/keys/{c.new_prefix()}", {}),
+                statuses(200, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/audit"): Row(
+        (
+            Case(get(lambda c: "/api/v1/audit"), statuses(200, 403, 403, 403, 403, 200)),
+            Case(
+                get(lambda c: f"/api/v1/audit?district={DEMO}"),
+                statuses(200, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
     # --- routes outside the OpenAPI document -------------------------------------------------
     ("GET", "/map"): Row(
         (
@@ -365,6 +396,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             tile=(z, x, y),
             visible=frozenset(grid[:n] for n in (6, 9, 12, 15)),
             keys=keys,
+            new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
         )
         yield client, ctx
 
@@ -403,7 +435,7 @@ def test_route_scope(scope_env, method: str, path: str) -> None:  # type: ignore
         for role in ROLES:
             key = ctx.keys.get(role, "")
             verb, url, kwargs = case.build(ctx, key)
-            headers = auth(key) if key else {}
+            headers = {**SAME_SITE, **(auth(key) if key else {})}
             client.cookies.clear()
             r = client.request(verb, url, headers=headers, follow_redirects=False, **kwargs)
             client.cookies.clear()

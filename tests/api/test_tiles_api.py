@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from gridsvc.demo.generate import generate_hierarchy
 from gridsvc.geo.chinese import wgs84_to_gcj02
-from tests.api.conftest import auth
+from tests.api.conftest import SAME_SITE, auth
 from tests.conftest import READONLY_DISTRICT, SCRATCH_DISTRICT
 from tests.helpers import write_geojson
 
@@ -156,8 +156,12 @@ def test_roles(client: TestClient, keys, engine, first_grid, grid_point):  # typ
 
 def test_session_cookie(client: TestClient, keys, grid_point) -> None:  # type: ignore[no-untyped-def]
     try:
-        r = client.post("/login", data={"key": keys["operator"], "next": "/map"},
-                        follow_redirects=False)  # fmt: skip
+        r = client.post(
+            "/login",
+            data={"key": keys["operator"], "next": "/map"},
+            headers=SAME_SITE,
+            follow_redirects=False,
+        )
         assert r.status_code == 303
         r = client.get(url("grids", *grid_point, 14))
         assert r.status_code == 200 and features(r)["grids"]

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from gridsvc.db.embedded import free_port
 from gridsvc.services.keys import create_key
+from tests.helpers import unavailable
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,11 +34,11 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
 
 if not CHROMIUM.exists():  # CI installs it through scripts/bootstrap.sh
-    pytest.skip(
-        "Debian chromium (/usr/bin/chromium) is not installed: run `make install`",
-        allow_module_level=True,
-    )
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    unavailable("Debian chromium (/usr/bin/chromium) is not installed: run `make install`")
+try:
+    import playwright.sync_api as playwright
+except ImportError:
+    unavailable("playwright is not installed: run `make install`")
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, Importer, LocatorsDep, SettingsDep
-from gridsvc.api.params import ADCODE, CRS, Offset, UnitCode
+from gridsvc.api.deps import (
+    CurrentActor,
+    CurrentPrincipal,
+    EngineDep,
+    LocatorsDep,
+    SettingsDep,
+    permitted,
+)
+from gridsvc.api.params import ADCODE, CRS, TEXT, Offset, UnitCode
 from gridsvc.api.responses import GEOJSON, GeoJSONResponse
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import target_district
+from gridsvc.auth import Action, Principal, target_district
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
 from gridsvc.services import imports, units
@@ -62,6 +69,7 @@ def _geojson(body: dict, request: Request, limit: int, offset: int) -> GeoJSONRe
     return GeoJSONResponse({**body, "links": links})
 
 
+GridImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "grids.import"))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Features per page")]
 
 
@@ -87,7 +95,9 @@ def list_grids(
     parent: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     district: Annotated[str | None, Query(pattern=ADCODE)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=40, description=SEARCH)] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=40, pattern=TEXT, description=SEARCH)
+    ] = None,
     limit: Limit = 5000,
     offset: Offset = 0,
 ) -> GeoJSONResponse:
@@ -141,7 +151,8 @@ async def import_grids(
     engine: EngineDep,
     settings: SettingsDep,
     locators: LocatorsDep,
-    principal: Importer,
+    principal: GridImporter,
+    actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
     crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
     level: Annotated[ImportLevel, Form()],
@@ -152,9 +163,16 @@ async def import_grids(
     district = target_district(principal, district, settings.default_district)
     table = await run_in_threadpool(read_upload, file)
     report = await run_in_threadpool(
-        imports.import_table, engine, table, level=level.value, crs=crs,
-        district=district, strict=strict, dry_run=dry_run,
+        imports.import_table,
+        engine,
+        table,
+        level=level.value,
+        crs=crs,
+        district=district,
+        strict=strict,
+        dry_run=dry_run,
         resolution=settings.h3_resolution,
-    )  # fmt: skip
+        actor=actor,
+    )
     locators.invalidate(district)
     return report.to_dict()

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from gridsvc.api.deps import CurrentPrincipal, EngineDep, Importer, LocatorsDep, SettingsDep
-from gridsvc.api.params import ADCODE, CRS, LayerId
+from gridsvc.api.deps import (
+    CurrentActor,
+    CurrentPrincipal,
+    EngineDep,
+    LocatorsDep,
+    SettingsDep,
+    permitted,
+)
+from gridsvc.api.params import ADCODE, CRS, TEXT, LayerId
 from gridsvc.api.responses import GEOJSON, GeoJSONResponse
 from gridsvc.api.uploads import read_upload
-from gridsvc.auth import Action, authorize, require_district, target_district
+from gridsvc.auth import Action, Principal, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
+LayerImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.import"))]
+ReportRefresher = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.report"))]
+Proposer = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.propose"))]
+Adopter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.adopt"))]
 
 
 @router.get("", summary="Departmental layers and proposals")
@@ -35,21 +46,33 @@ def list_layers(
 
 @router.post("", summary="Import (or replace) one department's grid layer")
 async def import_layer(
-    engine: EngineDep, settings: SettingsDep, principal: Importer,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: LayerImporter,
+    actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
-    department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
+    department: Annotated[
+        str, Form(max_length=100, pattern=TEXT, description="e.g. 城管, 综治, 公安")
+    ],
     crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
     district: Annotated[str | None, Form(pattern=ADCODE)] = None,
-    name: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=200, pattern=TEXT)] = "",
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
-) -> dict:  # fmt: skip
+) -> dict:
     table = await run_in_threadpool(read_upload, file)
     return await run_in_threadpool(
-        layers.import_layer, engine, table, department=department, crs=crs,
-        district=target_district(principal, district, settings.default_district), name=name,
-        strict=strict, dry_run=dry_run,
-    )  # fmt: skip
+        layers.import_layer,
+        engine,
+        table,
+        department=department,
+        crs=crs,
+        district=target_district(principal, district, settings.default_district),
+        name=name,
+        strict=strict,
+        dry_run=dry_run,
+        actor=actor,
+    )
 
 
 @router.get("/{layer_id}", summary="One layer's metadata and summary")
@@ -94,27 +117,34 @@ def layer_report(
 
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
-def refresh_report(layer_id: LayerId, engine: EngineDep, principal: Importer) -> dict:
-    with engine.begin() as conn:
-        layer = layers.layer_or_404(conn, layer_id, principal)
-        return layers.build_report(conn, layer["adcode"], layer_id)
+def refresh_report(
+    layer_id: LayerId, engine: EngineDep, principal: ReportRefresher, actor: CurrentActor
+) -> dict:
+    return layers.refresh_report(engine, layer_id, principal, actor)
 
 
 @router.post("/propose", summary="Propose a unified grid from the departmental layers")
 def propose(
-    engine: EngineDep, settings: SettingsDep, principal: Importer,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: Proposer,
+    actor: CurrentActor,
     district: Annotated[str | None, Query(pattern=ADCODE)] = None,
     min_area_m2: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)] = 20_000.0,
-) -> dict:  # fmt: skip
+) -> dict:
     adcode = target_district(principal, district, settings.default_district)
-    return layers.propose(engine, adcode, min_area_m2=min_area_m2)
+    return layers.propose(engine, adcode, min_area_m2=min_area_m2, actor=actor)
 
 
 @router.post("/{layer_id}/adopt", summary="Adopt a proposal as the unified grid")
 def adopt(
-    layer_id: LayerId, engine: EngineDep, settings: SettingsDep, locators: LocatorsDep,
-    principal: Importer,
-) -> dict:  # fmt: skip
-    result = layers.adopt(engine, layer_id, settings.h3_resolution, principal)
+    layer_id: LayerId,
+    engine: EngineDep,
+    settings: SettingsDep,
+    locators: LocatorsDep,
+    principal: Adopter,
+    actor: CurrentActor,
+) -> dict:
+    result = layers.adopt(engine, layer_id, settings.h3_resolution, principal, actor)
     locators.invalidate()
     return jsonable_encoder(result)

@@ -1,4 +1,4 @@
-"""Browser login: an API key typed once becomes a signed session cookie (no key in URLs)."""
+"""Browser login: an API key typed once opens a server-side session (no key in URLs)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gridsvc import sessions
-from gridsvc.api.deps import EngineDep, SettingsDep
+from gridsvc import csrf, sessions
+from gridsvc.api.deps import (
+    EngineDep,
+    PrincipalsDep,
+    SettingsDep,
+    check_same_origin,
+    client_address,
+    uses_https,
+)
 from gridsvc.errors import Unauthorized
+from gridsvc.services import logins
 
 router = APIRouter(tags=["session"])
 
@@ -73,28 +81,52 @@ def login_form(next: str | None = None, lang: Annotated[str | None, Query()] = N
 
 @router.post("/login", include_in_schema=False)
 def login(
-    request: Request, engine: EngineDep, settings: SettingsDep,
-    key: Annotated[str, Form()], next: Annotated[str, Form()] = "/map",
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principals: PrincipalsDep,
+    key: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/map",
     lang: Annotated[str, Form()] = "zh-CN",
-) -> Response:  # fmt: skip
+) -> Response:
+    check_same_origin(request)
     target = sessions.safe_next(next)
     try:
-        principal = request.app.state.principals.principal(engine, key.strip())
+        token, _ = logins.log_in(
+            engine,
+            principals,
+            key.strip(),
+            secret=request.app.state.session_secret,
+            hours=settings.session_hours,
+            address=client_address(request),
+        )
     except Unauthorized:
         return login_page(target, _lang(lang), error=True, status=401)
-    token = sessions.sign(
-        principal.key_prefix, request.app.state.session_secret, settings.session_hours
-    )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        sessions.COOKIE, token, max_age=int(settings.session_hours * 3600), httponly=True,
-        samesite="lax", secure=request.url.scheme == "https", path="/",
-    )  # fmt: skip
+        sessions.COOKIE,
+        token,
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=csrf.cookie_secure(settings.cookie_secure, uses_https(request)),
+        path="/",
+    )
     return response
 
 
 @router.post("/logout", include_in_schema=False)
-def logout() -> Response:
+def logout(request: Request, engine: EngineDep, principals: PrincipalsDep) -> Response:
+    token = request.cookies.get(sessions.COOKIE)
+    if token:
+        check_same_origin(request)
+        logins.log_out(
+            engine,
+            principals,
+            token,
+            secret=request.app.state.session_secret,
+            address=client_address(request),
+        )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response

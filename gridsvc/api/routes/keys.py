@@ -1,0 +1,84 @@
+"""API keys over HTTP: create (the key is shown once), list (never hashes), revoke."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridsvc.api.deps import CurrentActor, EngineDep, PrincipalsDep, permitted
+from gridsvc.api.params import ADCODE, GRID_CODE, TEXT
+from gridsvc.auth import Action, Principal, Role
+from gridsvc.services import keys
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+Creator = Annotated[Principal, Depends(permitted(Action.MANAGE_KEYS, "key.create"))]
+Reader = Annotated[Principal, Depends(permitted(Action.MANAGE_KEYS))]
+Revoker = Annotated[Principal, Depends(permitted(Action.MANAGE_KEYS, "key.revoke"))]
+Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$", description="The key's 8-hex prefix")]
+
+
+class NewKey(BaseModel):
+    """What a new key may do: its role, a label, and optionally a district and grids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    name: str = Field(
+        default="", max_length=200, pattern=TEXT, description="A label, e.g. the client system"
+    )
+    district: str | None = Field(default=None, pattern=ADCODE)
+    grids: list[Annotated[str, Field(pattern=GRID_CODE)]] = Field(
+        default_factory=list, max_length=1000, description="Grid codes of a grid_leader key"
+    )
+
+
+class KeyInfo(BaseModel):
+    prefix: str
+    role: str
+    name: str
+    district: str | None
+    grid_codes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedKey(KeyInfo):
+    key: str = Field(description="The key itself: shown this once, never stored")
+
+
+@router.post("", status_code=201, summary="Create an API key (shown once)")
+def create_key(
+    body: NewKey, engine: EngineDep, principal: Creator, actor: CurrentActor
+) -> CreatedKey:
+    key, prefix = keys.create_for(
+        engine,
+        principal,
+        actor,
+        body.role.value,
+        name=body.name,
+        district=body.district,
+        grids=body.grids,
+    )
+    return CreatedKey(key=key, **keys.get_for(engine, principal, prefix))
+
+
+@router.get("", summary="API keys (never their hashes)")
+def list_keys(engine: EngineDep, principal: Reader) -> dict[str, list[KeyInfo]]:
+    return {"keys": [KeyInfo(**k) for k in keys.list_for(engine, principal)]}
+
+
+@router.delete("/{prefix}", summary="Revoke an API key and end its login sessions")
+async def revoke_key(
+    prefix: Prefix,
+    engine: EngineDep,
+    principal: Revoker,
+    actor: CurrentActor,
+    principals: PrincipalsDep,
+) -> dict:
+    return await run_in_threadpool(
+        keys.revoke_key, engine, prefix, principal=principal, actor=actor, cache=principals
+    )
