@@ -57,6 +57,28 @@ class Settings(BaseSettings):
     basemap_key: str | None = Field(default=None, description="API key of an online basemap")
     tile_cache_entries: int = Field(default=20_000, description="Vector tiles kept in memory")
     locate_max_points: int = Field(default=1_000_000, description="Points per locate request")
+    max_upload_bytes: int = Field(
+        default=200 * 1024**2, gt=0, description="Largest boundary upload (bytes of the body)"
+    )
+    max_locate_bytes: int = Field(
+        default=64 * 1024**2, gt=0, description="Largest locate or aggregate body (bytes)"
+    )
+    max_body_bytes: int = Field(
+        default=1024**2, gt=0, description="Largest body of any other request (bytes)"
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait for the next chunk of a request body"
+    )
+    body_deadline_seconds: float = Field(
+        default=600.0, gt=0, description="Longest time to receive a whole request body"
+    )
+    zip_max_members: int = Field(default=100, gt=0, description="Files in one uploaded zip")
+    zip_max_uncompressed_bytes: int = Field(
+        default=1024**3, gt=0, description="Total uncompressed size of a zip's files (bytes)"
+    )
+    zip_max_ratio: float = Field(
+        default=200.0, gt=1, description="Largest compression ratio of a file in a zip"
+    )
 
     @property
     def trusted_origin_list(self) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ def plan_import(
     """Check and code every feature of ``table`` for ``level``; rows are empty on error."""
     level = Level(level)
     report = ImportReport(table.source, level.value, crs.label, len(table), strict, dry_run)
+    report.read_from(table.issues, table.encoding)
     if table.file_crs and not _same_crs(table.file_crs, crs):
         report.add("warning", "crs_mismatch",
                    f"the file says its CRS is {table.file_crs} but the import declares "
@@ -62,8 +63,9 @@ def plan_import(
         check_in_district(geoms, ok, ctx.district, ctx.adcode, report)
         codes, parents = _codes(table, geoms, ok, level, ctx, report)
     names = [n or c for n, c in zip(table.names, codes, strict=True)]
+    undecoded = {i.feature for i in table.issues if i.kind == "encoding"}
     for i, name in enumerate(table.names):
-        if not name and codes[i]:
+        if not name and codes[i] and i + 1 not in undecoded:
             report.add("warning", "missing_name", f"feature {i + 1} has no name; its code "
                        f"{codes[i]} is used as the name", feature=i + 1, field="name")  # fmt: skip
     if level is not Level.DISTRICT and not report.errors:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import zipfile
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,22 +12,41 @@ import numpy as np
 import pyogrio
 
 from gridsvc.errors import InvalidInput
+from ingest import encoding as enc
+from ingest.archive import ZipLimits
+from ingest.mapping import choose_columns, parse_fields
+from ingest.report import Issue
+from ingest.shapefile import SHP_MAGIC, extract_zip, read_attributes
 
 SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 
 #: GDAL drivers a layer file may be read with. GDAL picks the driver from the content, not
 #: the name, and some drivers (OGR VRT above all) open other files or URLs named inside.
 ALLOWED_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")
-logger = logging.getLogger(__name__)
 _ACCEPTED = "accepted: GeoJSON, GPKG (GeoPackage), ESRI Shapefile (zipped)"
-_SHP_MAGIC = b"\x00\x00\x27\x0a"
+_UNREADABLE = "it is not a readable GeoJSON, GeoPackage or Shapefile"
 
-#: Attribute names recognised for each field, first match wins.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "code": ("code", "grid_code", "unit_code", "编码", "网格编码"),
-    "name": ("name", "grid_name", "名称", "网格名称"),
-    "parent_code": ("parent_code", "parent", "上级编码"),
-}
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file: its declared encoding, the field mapping, the zip limits."""
+
+    encoding: str | None = None  # Python codec of Shapefile attributes; None = detect
+    fields: Mapping[str, str] = field(default_factory=dict)  # target → source column
+    zip_limits: ZipLimits = field(default_factory=ZipLimits)
+
+
+def read_options(
+    encoding: str | None = None, fields: Sequence[str] = (), zip_limits: ZipLimits | None = None
+) -> ReadOptions:
+    """ReadOptions from user input (``--encoding``, ``--field TARGET=COLUMN``); InvalidInput."""
+    codec = None
+    if encoding and encoding.strip():
+        try:
+            codec = enc.normalise(encoding)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    return ReadOptions(codec, parse_fields(fields), zip_limits or ZipLimits())
 
 
 @dataclass
@@ -41,9 +60,19 @@ class FeatureTable:
     source: str = ""
     file_crs: str | None = None
     extra: dict[str, list] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)  # found while reading, per feature
+    encoding: dict[str, str] | None = None  # Shapefiles: {"name": codec, "source": how known}
 
     def __len__(self) -> int:
         return len(self.geometries)
+
+
+@dataclass
+class _Read:
+    frame: object
+    encoding: dict[str, str] | None = None
+    failures: Mapping[str, list[tuple[int, str]]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
 
 
 def _text(value: object) -> str | None:
@@ -55,93 +84,132 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def _column(frame, name: str) -> list[str | None]:  # type: ignore[no-untyped-def]
-    lower = {str(c).lower(): c for c in frame.columns}
-    for alias in FIELD_ALIASES[name]:
-        if alias.lower() in lower:
-            return [_text(v) for v in frame[lower[alias.lower()]].tolist()]
-    return [None] * len(frame)
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(64)
+    except OSError as exc:
+        raise InvalidInput(f"could not read {path.name}") from exc
 
 
-def _sniff(path: Path) -> None:
+def _sniff(name: str, head: bytes) -> None:
     """Reject content that is none of the accepted formats before GDAL opens it at all.
 
     Even ``pyogrio.read_info`` makes GDAL open a VRT's sources, so XML and unknown content
-    never reach GDAL; a zip must hold a real Shapefile (a lone member is opened by content).
+    never reach GDAL. (Zips are checked and extracted in ingest/shapefile.py.)
     """
-    with path.open("rb") as fh:
-        head = fh.read(64)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                shps = [i for i in archive.infolist() if i.filename.lower().endswith(".shp")]
-                if not shps:
-                    raise InvalidInput(f"{path.name} holds no Shapefile (.shp); {_ACCEPTED}")
-                for info in shps:
-                    with archive.open(info) as member:
-                        if member.read(4) != _SHP_MAGIC:
-                            raise InvalidInput(
-                                f"{path.name}: {info.filename} is not a Shapefile; {_ACCEPTED}"
-                            )
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-            raise _unreadable(path, exc, "it is not a readable ZIP archive") from exc
-    elif not (
+    if not (
         text.startswith(b"{")
         or head.startswith(b"SQLite format 3\x00")
-        or head.startswith(_SHP_MAGIC)
+        or head.startswith(SHP_MAGIC)
     ):
         detected = "XML (such as an OGR VRT)" if text.startswith(b"<") else "unrecognised"
-        raise InvalidInput(f"{path.name}: detected format {detected} is not accepted; {_ACCEPTED}")
+        raise InvalidInput(f"{name}: detected format {detected} is not accepted; {_ACCEPTED}")
 
 
-def _unreadable(path: Path, exc: BaseException, why: str) -> InvalidInput:
-    """InvalidInput naming the file and ``why``; the library's text (with paths) is logged."""
-    logger.info("could not read %s: %s", path.name, exc)
-    return InvalidInput(f"could not read {path.name}: {why}; {_ACCEPTED}")
-
-
-def _check_driver(path: Path) -> None:
-    """InvalidInput unless GDAL reads the file with one of ALLOWED_DRIVERS."""
-    _sniff(path)
+def _driver(path: Path, name: str, expected: tuple[str, ...]) -> str:
+    """The GDAL driver of ``path``; InvalidInput unless it is one of ``expected``."""
     try:
         driver = pyogrio.read_info(path)["driver"]
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise _unreadable(path, exc, "GDAL does not recognise it") from exc
-    expected = ("ESRI Shapefile",) if path.suffix.lower() == ".zip" else ALLOWED_DRIVERS
+        raise InvalidInput(f"could not read {name}: {_UNREADABLE}") from exc
     if driver not in expected:
-        raise InvalidInput(f"{path.name}: detected format {driver} is not accepted; {_ACCEPTED}")
+        raise InvalidInput(f"{name}: detected format {driver} is not accepted; {_ACCEPTED}")
+    return driver
 
 
-def read_layer(path: Path, *, source: str | None = None) -> FeatureTable:
+def _read_frame(path: Path, name: str, options: ReadOptions, from_zip: bool) -> _Read:
+    """The file's features as a GeoDataFrame, decoded; for Shapefiles, with their encoding."""
+    driver = _driver(path, name, ("ESRI Shapefile",) if from_zip else ALLOWED_DRIVERS)
+    try:
+        if driver != "ESRI Shapefile":
+            return _Read(pyogrio.read_dataframe(path), issues=_ignored(name, options.encoding))
+        attrs = read_attributes(path, options.encoding)
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise InvalidInput(f"could not read {name}: {_UNREADABLE}") from exc
+    encoding = {"name": attrs.encoding, "source": attrs.source}
+    issues = []
+    if attrs.bad_names:
+        message = (
+            f"column names {', '.join(attrs.bad_names)} are not valid {attrs.encoding}; "
+            "declare the file's encoding (e.g. gbk or utf-8)"
+        )
+        issues.append(Issue("error", "encoding", message))
+    return _Read(attrs.frame, encoding, attrs.failures, issues)
+
+
+def _ignored(name: str, encoding: str | None) -> list[Issue]:
+    if encoding in (None, "utf-8"):
+        return []
+    message = (
+        f"the declared encoding {encoding} applies to Shapefile attributes only; "
+        f"{name} is read as UTF-8"
+    )
+    return [Issue("warning", "encoding_ignored", message)]
+
+
+def read_layer(
+    path: Path, *, source: str | None = None, options: ReadOptions | None = None
+) -> FeatureTable:
     """Read every feature of a polygon layer file; InvalidInput when the file can't be read."""
     path = Path(path)
+    options = options or ReadOptions()
+    name = source or path.name
     if path.suffix.lower() not in SUFFIXES:
         raise InvalidInput(
             f"unsupported file type '{path.suffix}' for {path.name}: "
             "send GeoJSON (.geojson/.json), GeoPackage (.gpkg) or a zipped Shapefile (.zip)"
         )
-    try:
-        size_ok = path.stat().st_size > 0
-    except OSError as exc:
-        raise _unreadable(path, exc, "the file could not be opened") from exc
-    if not size_ok:
+    head = _head(path)
+    if not head:
         raise InvalidInput(f"could not read {path.name}: the file is empty")
-    _check_driver(path)
-    try:
-        frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise _unreadable(path, exc, "its features could not be read (damaged file?)") from exc
+    with tempfile.TemporaryDirectory(prefix="gridsvc-read-") as tmp:
+        from_zip = head.startswith(b"PK")
+        if from_zip:
+            path = extract_zip(path, options.zip_limits, Path(tmp))
+        else:
+            _sniff(path.name, head)
+        read = _read_frame(path, name, options, from_zip)
+    frame, issues = read.frame, list(read.issues)
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InvalidInput(f"{path.name} has no geometry column")
+        raise InvalidInput(f"{name} has no geometry column")
     if len(frame) == 0:
-        raise InvalidInput(f"{path.name} has no features")
+        raise InvalidInput(f"{name} has no features")
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    choice = choose_columns(columns, options.fields)
+    issues.extend(choice.issues)
+    issues.extend(_decode_issues(choice.columns, read.failures))
     crs = frame.crs.to_string() if frame.crs is not None else None
+    values = {t: _values(frame, c) for t, c in choice.columns.items()}
     return FeatureTable(
         geometries=np.asarray(frame.geometry.values, dtype=object),
-        codes=_column(frame, "code"),
-        names=_column(frame, "name"),
-        parent_codes=_column(frame, "parent_code"),
-        source=source or path.name,
+        codes=values["code"],
+        names=values["name"],
+        parent_codes=values["parent_code"],
+        source=name,
         file_crs=crs,
+        issues=issues,
+        encoding=read.encoding,
     )
+
+
+def _values(frame, column: str | None) -> list[str | None]:  # type: ignore[no-untyped-def]
+    if column is None:
+        return [None] * len(frame)
+    return [_text(v) for v in frame[column].tolist()]
+
+
+def _decode_issues(
+    columns: Mapping[str, str | None], failures: Mapping[str, list[tuple[int, str]]]
+) -> list[Issue]:
+    """One error per feature whose mapped column does not decode in the chosen encoding."""
+    issues = []
+    for target, column in columns.items():
+        for row, reason in failures.get(column or "", []):
+            message = (
+                f"feature {row + 1}: {target} (column {column}) does not decode: {reason}; "
+                "declare the file's encoding (e.g. gbk or utf-8)"
+            )
+            issues.append(Issue("error", "encoding", message, feature=row + 1, field=target))
+    return issues

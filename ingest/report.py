@@ -50,6 +50,7 @@ class ImportReport:
     issues: list[Issue] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)
     written_codes: list[str] = field(default_factory=list)
+    encoding: dict[str, str] | None = None  # Shapefiles: the attributes' encoding and its source
 
     @property
     def errors(self) -> list[Issue]:
@@ -71,6 +72,11 @@ class ImportReport:
             severity = "error"
         self.issues.append(Issue(severity, kind, message, **where))
 
+    def read_from(self, issues: list[Issue], encoding: dict[str, str] | None) -> None:
+        """Take the issues found reading the file (never made strict) and its encoding."""
+        self.issues.extend(issues)
+        self.encoding = encoding
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary with every error and warning."""
         return {
@@ -80,6 +86,7 @@ class ImportReport:
             "crs": self.crs,
             "strict": self.strict,
             "features": self.features,
+            **({"encoding": self.encoding} if self.encoding else {}),
             "written": self.written,
             "errors": [i.to_dict() for i in self.errors],
             "warnings": [i.to_dict() for i in self.warnings],

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from gridsvc import __version__
 from gridsvc.api import openapi, problems
+from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import audit, grids, health, keys, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    problems.install(app)
+    app.add_middleware(BodyLimits, settings=settings)  # before any body is read
+    problems.install(app)  # after the other middleware: its catch-all is outermost
     app.include_router(health.router)
     app.include_router(session.router)
     app.include_router(grids.router)

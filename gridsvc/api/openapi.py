@@ -29,6 +29,7 @@ ERRORS = {
     401: "No key, or an unknown or revoked key",
     403: "The key's role may not do this",
     404: "Not found, or outside the key's district or grids",
+    408: "The request body arrived too slowly",
     413: "The request body is too large",
     422: "A parameter or the body is invalid; `errors` names each field",
     500: "Internal error; `error_id` is also in the server log",
@@ -41,7 +42,7 @@ def _errors(path: str, operation: dict) -> list[int]:
         return [500]
     codes = [401, 403, 404, 422, 500]
     if "requestBody" in operation:
-        codes += [400, 413]
+        codes += [400, 408, 413]
     return sorted(codes)
 
 

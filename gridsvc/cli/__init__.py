@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--strict", action="store_true", help="reject invalid geometry and topology")
     i.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     i.add_argument("--json", action="store_true", help="print the full report as JSON")
+    spatial.add_reading_options(i)
     i.set_defaults(func=core.cmd_import)
 
     k = sub.add_parser("keys", help="API keys")

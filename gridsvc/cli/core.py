@@ -81,14 +81,15 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from gridsvc.services.imports import ImportRejected, import_file
+    from gridsvc.services.imports import ImportRejected, import_file, read_options_for
 
     district = args.district or settings.default_district
+    reading = read_options_for(settings, args.encoding, args.field)
     with open_engine(settings) as engine:
         try:
             report = import_file(
                 engine, Path(args.file), level=args.level, crs=args.crs, district=district,
-                strict=args.strict, dry_run=args.dry_run,
+                strict=args.strict, dry_run=args.dry_run, reading=reading,
             )  # fmt: skip
         except ImportRejected as exc:
             report = exc.report

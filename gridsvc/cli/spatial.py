@@ -14,11 +14,12 @@ from gridsvc.settings import Settings
 
 
 def cmd_import_layer(args: argparse.Namespace, settings: Settings) -> int:
-    from gridsvc.services.imports import ImportRejected
+    from gridsvc.services.imports import ImportRejected, read_options_for
     from gridsvc.services.layers import import_layer
     from ingest.readers import read_layer
 
-    table = read_layer(Path(args.file))
+    reading = read_options_for(settings, args.encoding, args.field)
+    table = read_layer(Path(args.file), options=reading)
     with open_engine(settings) as engine:
         try:
             result = import_layer(
@@ -110,6 +111,18 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def add_reading_options(p: argparse.ArgumentParser) -> None:
+    """``--field TARGET=COLUMN`` (repeatable) and ``--encoding`` of an import command."""
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="TARGET=COLUMN",
+        help="source column of a target field (code, name, parent_code), e.g. code=编码",
+    )
+    p.add_argument("--encoding", help="encoding of Shapefile attributes (default: detected)")
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the layer, index and locate commands."""
     il = sub.add_parser("import-layer", help="import (or replace) a departmental grid layer")
@@ -120,6 +133,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     il.add_argument("--name", default="")
     il.add_argument("--strict", action="store_true")
     il.add_argument("--dry-run", action="store_true")
+    add_reading_options(il)
     il.set_defaults(func=cmd_import_layer)
 
     ly = sub.add_parser("layers", help="departmental layers, reports and proposals")

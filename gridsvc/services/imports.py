@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,8 +13,10 @@ from gridsvc.geo.crs import parse_crs
 from gridsvc.repositories import units as units_repo
 from gridsvc.services import audit, cells
 from gridsvc.services.audit import Actor
+from gridsvc.settings import Settings
+from ingest.archive import ZipLimits
 from ingest.grids import ImportContext, plan_import
-from ingest.readers import FeatureTable, read_layer
+from ingest.readers import FeatureTable, ReadOptions, read_layer, read_options
 from ingest.report import ImportReport
 
 DEFAULT_RESOLUTION = 11
@@ -31,6 +34,18 @@ class ImportRejected(InvalidInput):
             report=report.to_dict(),
         )
         self.report = report
+
+
+def read_options_for(
+    settings: Settings, encoding: str | None, fields: Sequence[str] = ()
+) -> ReadOptions:
+    """How to read a file: its declared encoding, the field mapping and the zip limits."""
+    limits = ZipLimits(
+        max_members=settings.zip_max_members,
+        max_uncompressed_bytes=settings.zip_max_uncompressed_bytes,
+        max_ratio=settings.zip_max_ratio,
+    )
+    return read_options(encoding, fields, limits)
 
 
 def load_context(conn, adcode: str, level: Level) -> ImportContext:  # type: ignore[no-untyped-def]
@@ -112,10 +127,16 @@ def import_in(  # type: ignore[no-untyped-def]
 
 
 def import_file(
-    engine: Engine, path: Path, *, source: str | None = None, **options
+    engine: Engine,
+    path: Path,
+    *,
+    source: str | None = None,
+    reading: ReadOptions | None = None,
+    **options,
 ) -> ImportReport:  # type: ignore[no-untyped-def]
     """Read a GeoJSON, GeoPackage or zipped Shapefile and import it (see import_table)."""
-    return import_table(engine, read_layer(path, source=source), **options)
+    table = read_layer(path, source=source, options=reading)
+    return import_table(engine, table, **options)
 
 
 def _level(level: str) -> Level:

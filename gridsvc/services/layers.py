@@ -82,6 +82,7 @@ def import_layer(
         report = ImportReport(
             table.source, "departmental", system.label, len(table), strict, dry_run
         )
+        report.read_from(table.issues, table.encoding)
         with engine.begin() as conn:
             result = _import_layer_in(
                 conn, table, report, department.strip(), system, district, name, dry_run

@@ -14,6 +14,7 @@ from gridsvc.demo.load import bundled_districts
 from tests.api.conftest import auth
 from tests.conftest import SCRATCH_DISTRICT
 from tests.helpers import write_geojson
+from tests.shapefiles import write_shapefile_zip
 
 BUNDLED = Path(__file__).parents[2] / "gridsvc" / "data" / "districts"
 
@@ -160,3 +161,76 @@ def test_unreadable_file_and_unknown_crs(client, keys, tmp_path) -> None:  # typ
 
 def test_bundled_index_lists_demo_districts() -> None:
     assert {"530302", "350205", "510104"} <= set(bundled_districts())
+
+
+def names_in_db(engine: Engine, level: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT code, name FROM units WHERE adcode = :a AND level = :l"),
+            {"a": SCRATCH_DISTRICT, "l": level},
+        )
+        return {code: name for code, name in rows}
+
+
+def gbk_streets(tmp_path: Path, streets, code: str = "code", name: str = "name") -> Path:  # type: ignore[no-untyped-def]
+    columns = {code: [s.code for s in streets], name: [s.name for s in streets]}
+    columns["面积"] = [f"{s.geometry.area:.6f}" for s in streets]
+    return write_shapefile_zip(
+        tmp_path / "streets.zip", columns, [s.geometry for s in streets], encoding="GBK"
+    )
+
+
+def test_gbk_shapefile_without_cpg_keeps_names(client, keys, streets, tmp_path, scratch) -> None:  # type: ignore[no-untyped-def]
+    r = post(client, keys["admin"], gbk_streets(tmp_path, streets), level="street")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["encoding"] == {"name": "gb18030", "source": "detected"}
+    assert names_in_db(scratch, "street") == {s.code: s.name for s in streets}
+    [unused] = [w for w in body["warnings"] if w["kind"] == "unused_columns"]
+    assert "面积" in unused["message"]
+
+
+def test_wrong_encoding_rejects_each_feature(client, keys, streets, tmp_path, scratch) -> None:  # type: ignore[no-untyped-def]
+    r = post(
+        client, keys["admin"], gbk_streets(tmp_path, streets), level="street", encoding="utf-8"
+    )
+    assert r.status_code == 422, r.text
+    [header, *errors] = [e for e in r.json()["errors"] if e["kind"] == "encoding"]
+    assert "column names" in header["message"] and "feature" not in header  # 面积 in GBK
+    assert [e["feature"] for e in errors] == list(range(1, len(streets) + 1))
+    assert {e["field"] for e in errors} == {"name"}
+    assert "are not valid utf-8" in errors[0]["message"]
+    assert "declare the file's encoding" in errors[0]["message"]
+    assert count(scratch, "street") == 0
+
+
+def test_declared_encoding_is_used(client, keys, streets, tmp_path, scratch) -> None:  # type: ignore[no-untyped-def]
+    r = post(
+        client,
+        keys["admin"],
+        gbk_streets(tmp_path, streets),
+        level="street",
+        encoding="GBK",
+        dry_run="true",
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["encoding"] == {"name": "gb18030", "source": "declared"}
+    r = post(
+        client, keys["admin"], gbk_streets(tmp_path, streets), level="street", encoding="klingon"
+    )
+    assert r.status_code == 422 and "unknown encoding 'klingon'" in r.json()["detail"]
+
+
+def test_field_mapping_of_chinese_columns(client, keys, streets, tmp_path, scratch) -> None:  # type: ignore[no-untyped-def]
+    path = gbk_streets(tmp_path, streets, code="编码", name="名称")
+    mapping = {"field": ["code=编码", "name=名称"]}
+    r = post(client, keys["admin"], path, level="street", **mapping)
+    assert r.status_code == 200, r.text
+    assert names_in_db(scratch, "street") == {s.code: s.name for s in streets}
+    r = post(client, keys["admin"], path, level="street", field=["code=编码", "name=名字"])
+    assert r.status_code == 422, r.text
+    [error] = [e for e in r.json()["errors"] if e["kind"] == "unknown_column"]
+    assert error["field"] == "name" and "名字" in error["message"]
+    assert "编码, 名称, 面积" in error["message"]
+    r = post(client, keys["admin"], path, level="street", field=["colour=编码"])
+    assert r.status_code == 422 and "unknown target 'colour'" in r.json()["detail"]

@@ -14,6 +14,7 @@ from gridsvc.demo.generate import generate_hierarchy
 from tests.api.conftest import auth
 from tests.conftest import SCRATCH_DISTRICT
 from tests.helpers import write_geojson
+from tests.shapefiles import write_shapefile_zip
 
 BUNDLED = Path(__file__).parents[2] / "gridsvc" / "data" / "districts"
 
@@ -187,3 +188,32 @@ def test_keys_of_another_district_see_nothing_here(client: TestClient, engine, t
                         files={"file": ("x.geojson", fh)})  # fmt: skip
     assert r.status_code == 404
     assert client.get("/api/v1/layers/99999999999999999999", headers=auth(op)).status_code == 422
+
+
+def test_gbk_shapefile_layer_with_mapped_columns(client, keys, scratch_units, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    outline, units, _ = scratch_units
+    grids = [u for u in units if u.level.value == "grid"]
+    comms = [u for u in units if u.level.value == "community"]
+    feats = generate_department_layers(grids, comms, outline, SCRATCH_DISTRICT, seed=5)["police"]
+    columns = {"BM": [f.code for f in feats], "MC": [f.name for f in feats]}
+    path = write_shapefile_zip(
+        tmp_path / "police.zip", columns, [f.geometry for f in feats], encoding="GBK"
+    )
+    r = post_layer(client, keys["admin"], path, department="公安", field=["code=BM", "name=MC"])
+    assert r.status_code == 200, r.text
+    assert r.json()["import"]["encoding"] == {"name": "gb18030", "source": "detected"}
+    h = auth(keys["admin"])
+    got = client.get(f"/api/v1/layers/{r.json()['layer_id']}/features", headers=h).json()
+    names = {f["properties"]["code"]: f["properties"]["name"] for f in got["features"]}
+    assert names == {f.code: f.name for f in feats}
+    wrong = post_layer(
+        client,
+        keys["admin"],
+        path,
+        department="公安",
+        encoding="utf-8",
+        field=["code=BM", "name=MC"],
+    )
+    assert wrong.status_code == 422
+    errors = [e for e in wrong.json()["errors"] if e["kind"] == "encoding"]
+    assert errors and errors[0]["feature"] == 1 and errors[0]["field"] == "name"

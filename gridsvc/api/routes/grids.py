@@ -18,7 +18,7 @@ from gridsvc.api.deps import (
 )
 from gridsvc.api.params import ADCODE, CRS, TEXT, Offset, UnitCode
 from gridsvc.api.responses import GEOJSON, GeoJSONResponse
-from gridsvc.api.uploads import read_upload
+from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, Principal, target_district
 from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
@@ -159,9 +159,12 @@ async def import_grids(
     district: Annotated[str | None, Form(pattern=ADCODE)] = None,
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
+    field: Annotated[list[str] | None, Form(description=FIELD)] = None,
+    encoding: Annotated[str | None, Form(description=ENCODING)] = None,
 ) -> dict:
     district = target_district(principal, district, settings.default_district)
-    table = await run_in_threadpool(read_upload, file)
+    reading = imports.read_options_for(settings, encoding, field or [])
+    table = await run_in_threadpool(read_upload, file, reading)
     report = await run_in_threadpool(
         imports.import_table,
         engine,

@@ -19,10 +19,10 @@ from gridsvc.api.deps import (
 )
 from gridsvc.api.params import ADCODE, CRS, TEXT, LayerId
 from gridsvc.api.responses import GEOJSON, GeoJSONResponse
-from gridsvc.api.uploads import read_upload
+from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, Principal, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
-from gridsvc.services import layers
+from gridsvc.services import imports, layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 LayerImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.import"))]
@@ -59,8 +59,11 @@ async def import_layer(
     name: Annotated[str, Form(max_length=200, pattern=TEXT)] = "",
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
+    field: Annotated[list[str] | None, Form(description=FIELD)] = None,
+    encoding: Annotated[str | None, Form(description=ENCODING)] = None,
 ) -> dict:
-    table = await run_in_threadpool(read_upload, file)
+    reading = imports.read_options_for(settings, encoding, field or [])
+    table = await run_in_threadpool(read_upload, file, reading)
     return await run_in_threadpool(
         layers.import_layer,
         engine,
