@@ -1,18 +1,19 @@
-"""Exact bulk point → grid location on an H3 cell index, equal to PostGIS ``ST_Covers``.
+"""Exact bulk point → grid location on a raster of the grids, equal to PostGIS ``ST_Covers``.
 
-A point's cell is looked up in the index: an interior cell answers at once; in a boundary
-cell the candidates are tested in ascending code order with GEOS (``intersects_xy`` on
-prepared grids, which includes the boundary like ``ST_Covers``), so a point on a shared
-border or vertex goes to the covering grid with the smallest code. Cells missing from the
-index, and invalid coordinates, give -1 ("outside").
+A point's cell in the layer's lon/lat raster (``raster.py``) is found by arithmetic: a cell
+owned by one grid, or outside all grids, answers at once; in a boundary cell the candidates
+are tested in ascending code order with GEOS (``intersects_xy`` on prepared grids, which
+includes the boundary like ``ST_Covers``), so a point on a shared border or vertex goes to
+the covering grid with the smallest code. Invalid coordinates give -1 ("outside").
+``locate_grids`` answers the grid alone; ``locate`` adds each point's H3 cell.
 
 The last candidate of a boundary cell is not tested when the cell is *closed*: no unshared
 grid edge comes near it. Grids are valid polygons with rings oriented the usual way after
 ``orient_polygons``, so on both sides of an edge shared (reversed) by two grids lies a grid;
-the union of all grids then has no boundary inside the cell's buffered hexagon, which is
-therefore covered by the grids meeting it, i.e. by its candidates. Cells near unshared
-edges (the layer's outline, gaps, edges of invalid grids, T-junctions) are found with the
-same densify-and-ring argument as boundary cells (``cellindex.line_cells``).
+the union of all grids then has no boundary inside the (grown) cell, which is therefore
+covered by the grids meeting it, i.e. by its candidates. Unshared edges (the layer's
+outline, gaps, edges of invalid grids, T-junctions) mark their cells *open* with a wider
+margin than edges mark boundary cells.
 
 Caveat: GEOS decides which side of an edge a point lies on exactly, PostGIS in doubles. For
 coordinates of one city the differences in PostGIS's side formula are exact and rounding its
@@ -29,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from gridsvc.spatial import h3cells
-from gridsvc.spatial.cellindex import CellIndex, line_cells
+from gridsvc.spatial.cellindex import CellIndex
+from gridsvc.spatial.raster import MAX_CELLS, build_raster
 
 #: Fewest points worth a thread of their own; bulk work runs in THREADS threads (H3, the
 #: hash lookup and GEOS release the GIL).
@@ -97,14 +98,20 @@ def _prepare(geoms: np.ndarray) -> None:
 
 
 class Locator:
-    """Exact point → grid lookup over a cell index and the grids' lon/lat geometries.
+    """Exact point → grid lookup over a raster of the grids and their lon/lat geometries.
 
-    The geometries (aligned with ``index.codes``) are prepared in place. ``locate`` may be
-    called from several threads at once.
+    The geometries (aligned with ``index.codes``) are prepared in place. ``locate`` and
+    ``locate_grids`` may be called from several threads at once.
     """
 
     def __init__(
-        self, index: CellIndex, geoms: Any, *, backend: str | None = None, threads: int = THREADS
+        self,
+        index: CellIndex,
+        geoms: Any,
+        *,
+        backend: str | None = None,
+        threads: int = THREADS,
+        raster_cells: int = MAX_CELLS,
     ) -> None:
         arr = np.empty(len(geoms), dtype=object)
         arr[:] = list(geoms)
@@ -114,45 +121,48 @@ class Locator:
         self.index = index
         self.backend = h3cells.backend_name(backend)
         self.threads = max(1, int(threads))
+        self.raster = build_raster(arr, _unshared_edges(arr), raster_cells)
         self._geoms = arr
-        self._owner = np.r_[index.owner, -1].astype(np.int32)  # row -1 (no cell) → -1
-        self._lookup = pd.Index(index.cells)
-        self._lookup.get_indexer(index.cells[:1])  # build the hash table now, not in threads
-        open_cells = line_cells(_unshared_edges(arr), index.resolution, self.backend)
-        self._closed = (index.owner < 0) & ~np.isin(index.cells, open_cells)
 
     def memory_bytes(self) -> int:
-        """Bytes held by the index arrays, the cell hash table and the flags (not GEOS)."""
-        return self.index.nbytes() + int(self._lookup.memory_usage()) + self._closed.nbytes
+        """Bytes held by the cell index and the raster (not GEOS)."""
+        return self.index.nbytes() + self.raster.nbytes()
 
     def locate(self, lon: Any, lat: Any) -> LocateResult:
-        """Grid id covering each (lon, lat) point in degrees; -1 outside or invalid."""
-        lon = np.ascontiguousarray(lon, dtype=np.float64).ravel()
-        lat = np.ascontiguousarray(lat, dtype=np.float64).ravel()
-        if lon.shape != lat.shape:
-            raise ValueError(f"lon and lat differ in length ({lon.size} vs {lat.size})")
-        grid = np.empty(lon.size, dtype=np.int32)
+        """Grid id covering each (lon, lat) point in degrees (-1 outside or invalid) and the
+        point's H3 cell at the index's resolution (0 invalid)."""
+        lon, lat = _coords(lon, lat)
         cells = np.empty(lon.size, dtype=np.uint64)
-        rows = np.empty(lon.size, dtype=np.int32)
 
-        def lookup(part: slice) -> None:
+        def h3(part: slice) -> None:
             cells[part] = h3cells.latlng_to_cells(
                 lat[part], lon[part], self.index.resolution, backend=self.backend, threads=1
             )
-            rows[part] = self._lookup.get_indexer(cells[part])
-            grid[part] = self._owner[rows[part]]
+
+        self._parallel(h3, lon.size, CHUNK)
+        return LocateResult(grid_id=self.locate_grids(lon, lat), cells=cells)
+
+    def locate_grids(self, lon: Any, lat: Any) -> np.ndarray:
+        """Grid id (int32) covering each (lon, lat) point in degrees; -1 outside or invalid."""
+        lon, lat = _coords(lon, lat)
+        grid = np.empty(lon.size, dtype=np.int32)
+
+        def lookup(part: slice) -> None:
+            grid[part] = self.raster.lookup(lon[part], lat[part])
 
         self._parallel(lookup, lon.size, CHUNK)
         # Points in boundary cells, sorted by cell so that each thread tests few grids.
-        edge = np.flatnonzero((grid < 0) & (rows >= 0))
-        edge = edge[np.argsort(rows[edge])]
+        edge = np.flatnonzero(grid < -1)
+        rows = -2 - grid[edge]
+        order = np.argsort(rows, kind="stable")
+        edge, rows = edge[order], rows[order]
 
         def exact(part: slice) -> None:
             pts = edge[part]
-            grid[pts] = self._exact(lon[pts], lat[pts], rows[pts])
+            grid[pts] = self._exact(lon[pts], lat[pts], rows[part])
 
         self._parallel(exact, edge.size, CHUNK // 4)
-        return LocateResult(grid_id=grid, cells=cells)
+        return grid
 
     def _parallel(self, fn: Callable[[slice], None], n: int, min_part: int) -> None:
         """Run ``fn`` on ``threads`` contiguous slices of range(n) (one when n is small)."""
@@ -175,18 +185,18 @@ class Locator:
 
     def locate_one(self, lon: float, lat: float) -> str | None:
         """Code of the grid covering one point (degrees), None when outside or invalid."""
-        return self.codes(self.locate([lon], [lat]).grid_id)[0]
+        return self.codes(self.locate_grids([lon], [lat]))[0]
 
     def _exact(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Smallest-code covering candidate of points in boundary cells ``rows``; -1 if none."""
-        idx = self.index
-        first = idx.cand_ptr[rows]
-        left = idx.cand_ptr[rows + 1] - first  # candidates not yet tried
-        closed = self._closed[rows]
+        """Smallest-id covering candidate of points in boundary rows ``rows``; -1 if none."""
+        raster = self.raster
+        first = raster.cand_ptr[rows]
+        left = raster.cand_ptr[rows + 1] - first  # candidates not yet tried
+        closed = raster.closed[rows]
         out = np.full(rows.size, -1, dtype=np.int32)
-        active = np.arange(rows.size)
+        active = np.flatnonzero(left > 0)
         while active.size:
-            cand = idx.cand_ids[first[active]]
+            cand = raster.cand_ids[first[active]]
             found = closed[active] & (left[active] == 1)  # the last candidate must cover
             test = np.flatnonzero(~found)
             found[test] = shapely.intersects_xy(
@@ -197,3 +207,12 @@ class Locator:
             first[active] += 1
             left[active] -= 1
         return out
+
+
+def _coords(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Flat float64 arrays of the coordinates; ValueError when their lengths differ."""
+    lon = np.ascontiguousarray(lon, dtype=np.float64).ravel()
+    lat = np.ascontiguousarray(lat, dtype=np.float64).ravel()
+    if lon.shape != lat.shape:
+        raise ValueError(f"lon and lat differ in length ({lon.size} vs {lat.size})")
+    return lon, lat

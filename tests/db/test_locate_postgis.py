@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gridsvc.spatial.cellindex import build_cell_index
 from gridsvc.spatial.locate import Locator
+from gridsvc.spatial.raster import MAX_CELLS
 from tests.unit.test_locate import district_layer, square_layer
 
 
@@ -68,11 +69,14 @@ def _edge_points(geoms: np.ndarray, n: int, rng: np.random.Generator) -> np.ndar
 
 
 def _compare(conn: Connection, codes: np.ndarray, geoms: np.ndarray, pts: np.ndarray) -> None:
-    locator = Locator(build_cell_index(codes, geoms), geoms)
-    ours = locator.codes(locator.locate(pts[:, 0], pts[:, 1]).grid_id).tolist()
+    index = build_cell_index(codes, geoms)
     theirs = postgis_codes(conn, codes, geoms, pts[:, 0], pts[:, 1])
-    bad = [k for k, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
-    assert not bad, f"{len(bad)} points differ, e.g. {pts[bad[:3]].tolist()}"
+    for cells in (MAX_CELLS, 400):  # the default raster, and one of few, crowded cells
+        locator = Locator(index, geoms, raster_cells=cells)
+        ours = locator.codes(locator.locate(pts[:, 0], pts[:, 1]).grid_id).tolist()
+        bad = [k for k, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+        assert not bad, f"{len(bad)} points differ, e.g. {pts[bad[:3]].tolist()}"
+        assert locator.codes(locator.locate_grids(pts[:, 0], pts[:, 1])).tolist() == ours
     assert None in theirs and any(c is not None for c in theirs)  # outside and inside both hit
 
 

@@ -12,7 +12,7 @@ import gridsvc
 from gridsvc.demo.generate import generate_hierarchy
 from gridsvc.geo.crs import parse_crs, transform_geometries
 from gridsvc.spatial import h3cells
-from gridsvc.spatial.cellindex import buffered_hexagons, build_cell_index
+from gridsvc.spatial.cellindex import build_cell_index
 from gridsvc.spatial.locate import Locator, invalid_mask
 
 RES = 11
@@ -79,6 +79,7 @@ def test_random_points_match_covers(district: tuple) -> None:
     result = locator.locate(lng, lat)
     want = expected(geoms, lng, lat)
     assert np.array_equal(result.grid_id, want)
+    assert np.array_equal(locator.locate_grids(lng, lat), want)
     assert (want >= 0).mean() > 0.2 and (want < 0).mean() > 0.05  # inside and outside both hit
     assert np.array_equal(result.cells, h3cells.latlng_to_cells(lat, lng, RES))
     assert locator.codes(result.grid_id).tolist() == [
@@ -129,18 +130,6 @@ def test_hole_island_and_multipolygon(squares: tuple) -> None:
     assert locator.locate_one(104 + 0.5 * step, 30.5 + 7.5 * step) == codes[multi]
 
 
-def test_closed_cells_are_covered_by_their_candidates(district: tuple) -> None:
-    _, geoms, locator = district
-    index = locator.index
-    rows = np.flatnonzero(locator._closed)
-    assert rows.size > 0 and (index.owner[rows] < 0).all()
-    hexes = buffered_hexagons(index.cells[rows], RES)
-    for k in range(0, rows.size, 7):
-        r = rows[k]
-        cands = index.cand_ids[index.cand_ptr[r] : index.cand_ptr[r + 1]]
-        assert shapely.covers(shapely.union_all(geoms[cands]), hexes[k])
-
-
 def test_invalid_and_outside_points(district: tuple) -> None:
     _, geoms, locator = district
     lng = np.array([np.nan, 104.08, 181.0, 104.08, -np.inf, 0.0, 104.08])
@@ -151,6 +140,8 @@ def test_invalid_and_outside_points(district: tuple) -> None:
     assert result.grid_id.tolist() == [-1] * 7
     assert result.cells[mask].tolist() == [0] * 5 and (result.cells[~mask] != 0).all()
     assert locator.locate_one(float("nan"), 30.6) is None
+    assert locator.locate_grids(lng, lat).tolist() == [-1] * 7
+    assert locator.locate_grids([], []).dtype == np.int32
     empty = locator.locate([], [])
     assert empty.grid_id.shape == (0,) and empty.cells.dtype == np.uint64
     with pytest.raises(ValueError, match="differ in length"):
