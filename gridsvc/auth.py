@@ -62,7 +62,12 @@ def authorize(principal: Principal, action: Action) -> None:
 
 
 def can_see_unit(principal: Principal, code: str) -> bool:
-    """Whether the principal may read the unit ``code`` (district and grid scope)."""
+    """Whether the principal may read the *details* of unit ``code`` (name, geometry, area).
+
+    A key limited to a district sees nothing of another district. A grid leader sees the
+    details of its own grids and of the community, street and district above them only; of
+    other grids it learns codes (through locate and cell queries), never details.
+    """
     if principal.district and not code.startswith(principal.district):
         return False
     if not principal.grid_scoped:
@@ -76,6 +81,24 @@ def require_unit(principal: Principal, code: str) -> None:
     authorize(principal, Action.READ_UNITS)
     if not can_see_unit(principal, code):
         raise NotFound(f"no grid with code '{code}'")
+
+
+def visible_codes(principal: Principal) -> frozenset[str] | None:
+    """Codes whose details a grid leader may read (own grids and ancestors); None = no limit."""
+    if not principal.grid_scoped:
+        return None
+    return frozenset(own[:n] for own in principal.grid_codes for n in (6, 9, 12, 15))
+
+
+def search_district(principal: Principal, requested: str | None) -> str | None:
+    """The district a locate or cell query searches; None means every indexed district.
+
+    A key limited to a district only ever searches its own: a point elsewhere is outside,
+    cells elsewhere have no grids. Asking for another district is NotFound.
+    """
+    if requested:
+        require_district(principal, requested)
+    return requested or principal.district
 
 
 def require_district(principal: Principal, adcode: str) -> None:

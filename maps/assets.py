@@ -35,7 +35,7 @@ APP_JS: tuple[str, ...] = ("i18n.js", "gcj02.js", "layers.js", "panel.js", "app.
 APP_CSS: tuple[str, ...] = ("app.css",)
 
 MISSING = (
-    "the map's front-end libraries are not installed ({path} is missing): "
+    "the map's front-end libraries are not installed: "
     "run `make install` (it runs `npm ci` in maps/frontend)"
 )
 
@@ -55,7 +55,7 @@ def require_installed() -> None:
     """Raise ConfigurationError naming the fix when the vendor files are missing."""
     missing = missing_files()
     if missing:
-        raise ConfigurationError(MISSING.format(path=missing[0]))
+        raise ConfigurationError(f"{MISSING} ({missing[0]} is missing)")
 
 
 def vendor_url(package: str, name: str) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Engine, event
 
-from gridsvc.auth import Action, Principal, authorize
+from gridsvc.auth import Action, Principal, authorize, visible_codes
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.geo.chinese import wgs84_to_gcj02
 from gridsvc.repositories import tiles as tiles_repo
@@ -53,7 +53,8 @@ class Tile:
 
 @dataclass(frozen=True)
 class Scope:
-    """What the caller may see: a district (None = all) and, for grid leaders, their grids."""
+    """What the caller may see: a district (None = all) and, for grid leaders, the codes of
+    their grids and of the units above them."""
 
     district: str | None
     own: tuple[str, ...] | None
@@ -103,7 +104,7 @@ class TileCache:
         self.entries = max(0, int(entries))
         self.recheck_seconds = recheck_seconds
         self._tiles: OrderedDict[tuple, Tile] = OrderedDict()
-        self._derived: OrderedDict[tuple, Any] = OrderedDict()  # neighbours, H3 aggregates
+        self._derived: OrderedDict[tuple, Any] = OrderedDict()  # H3 aggregates
         self._tokens: dict[int, tuple[weakref.ref, int]] = {}
         self._lock, self._check_lock = threading.Lock(), threading.Lock()
         self._next_token = self._commits = 0
@@ -159,7 +160,7 @@ class TileCache:
                 self._tiles.popitem(last=False)
 
     def derived(self, key: tuple, make: Callable[[], Any], keep: int = 64) -> Any:
-        """A value computed once per key (neighbour lists, H3 aggregates), LRU of ``keep``."""
+        """A value computed once per key (H3 aggregates), LRU of ``keep``."""
         with self._lock:
             if key in self._derived:
                 self._derived.move_to_end(key)
@@ -202,7 +203,8 @@ def render(
     if principal.district and district and district != principal.district:
         scope = Scope(district, None, nothing=True)
     else:
-        own = tuple(sorted(principal.grid_codes)) if principal.grid_scoped else None
+        visible = visible_codes(principal)
+        own = None if visible is None else tuple(sorted(visible))
         scope = Scope(district or principal.district, own)
     version = cache.version(scope.district)
     sources: tuple = ()
@@ -223,17 +225,12 @@ def render(
 
 
 def _draw(cache: TileCache, key: tuple, spec: TileSpec, sources: tuple) -> bytes:
-    version, layer, layer_id, _, scope = key[:5]
+    _, layer, layer_id, _, scope = key[:5]
     if layer == "h3":
         return _hexagons(cache, spec, scope, sources)
     if layer in UNIT_LAYERS:
-        codes = None
-        if scope.own is not None and layer == "grids":  # own grids and those touching them
-            own = scope.own
-            touching = lambda: cache.db.run(lambda c: tiles_repo.touching_grids(c, own))  # noqa: E731
-            codes = cache.derived(("touching", version, own), touching)
-        elif scope.own is not None:  # the communities, streets and district above own grids
-            codes = sorted({code[:n] for code in scope.own for n in (6, 9, 12)})
+        # a grid leader's own grids and the units above them; never another grid's shape
+        codes = None if scope.own is None else list(scope.own)
         return cache.db.run(lambda c: tiles_repo.unit_tile(
             c, spec, layer, UNIT_LAYERS[layer], scope.district, codes))  # fmt: skip
 

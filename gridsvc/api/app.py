@@ -10,7 +10,7 @@ from contextlib import ExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from gridsvc import __version__
-from gridsvc.api import problems
+from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import audit, grids, health, keys, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
@@ -64,8 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    problems.install(app)
     app.add_middleware(BodyLimits, settings=settings)  # before any body is read
+    problems.install(app)  # after the other middleware: its catch-all is outermost
     app.include_router(health.router)
     app.include_router(session.router)
     app.include_router(grids.router)
@@ -75,4 +75,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
+    openapi.install(app)
     return app

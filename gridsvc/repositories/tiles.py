@@ -181,19 +181,6 @@ def layer_district(conn: Connection, layer_id: int) -> str | None:
     return row[0] if row else None
 
 
-def touching_grids(conn: Connection, codes: Sequence[str]) -> list[str]:
-    """Codes of the grids ``codes`` name and of every grid touching (intersecting) them."""
-    with conn.cursor() as cur:
-        rows = cur.execute(
-            "SELECT DISTINCT b.code FROM units a JOIN units b ON b.adcode = a.adcode "
-            "AND b.level = 'grid' AND ST_Intersects(a.geom, b.geom) "
-            "WHERE a.adcode = ANY(%(adcodes)s::text[]) AND a.code = ANY(%(codes)s::text[]) "
-            "AND a.level = 'grid' ORDER BY b.code",
-            {"adcodes": sorted({c[:6] for c in codes}), "codes": list(codes)},
-        ).fetchall()
-    return [r[0] for r in rows]
-
-
 _VERSIONS = (
     "SELECT adcode, sum(version)::bigint, max(changed_at)::text FROM data_versions GROUP BY adcode"
 )

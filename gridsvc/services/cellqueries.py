@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import Engine
 
-from gridsvc.auth import Principal, require_unit
+from gridsvc.auth import Action, Principal, authorize, require_unit, search_district
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.services.cells import LocatorCache
-from gridsvc.services.locate import Located
+from gridsvc.services.locate import Located, coordinate_error
 from gridsvc.spatial import h3cells
 
 #: Most index cells one query may expand to (a resolution-5 cell holds 117,649 at res 11).
@@ -35,17 +35,29 @@ def _at_resolution(cells: np.ndarray, resolution: int) -> np.ndarray:
     return np.unique(h3cells.cell_children(cells, resolution))
 
 
-def _grids_of(engine: Engine, locators: LocatorCache, cells: np.ndarray) -> list[str]:
+def _grids_of(
+    engine: Engine, locators: LocatorCache, cells: np.ndarray, district: str | None
+) -> list[str]:
+    """Codes of the grids touching ``cells``, in ``district`` (None: every indexed district)."""
     found: set[str] = set()
-    for adcode in locators.districts(engine):
+    for adcode in [district] if district else locators.districts(engine):
         locator = locators.get(engine, adcode)
         if locator is not None:
             found.update(locator.index.grids_of_cells(cells))
     return sorted(found)
 
 
-def grids_near_cell(engine: Engine, locators: LocatorCache, cell: str, k: int) -> dict:
-    """Grids touching the cells within ``k`` rings of ``cell`` (any resolution)."""
+def grids_near_cell(
+    engine: Engine, locators: LocatorCache, principal: Principal, cell: str, k: int,
+    district: str | None = None,
+) -> dict:  # fmt: skip
+    """Codes of the grids touching the cells within ``k`` rings of ``cell`` (any resolution).
+
+    Only codes are answered, so a grid leader may ask about any grid; a key limited to a
+    district only ever finds grids of its district.
+    """
+    authorize(principal, Action.LOCATE)
+    scope = search_district(principal, district)
     c = _parse_cell(cell)
     depth = max(0, locators.resolution - int(h3cells.cell_resolution([c])[0]))
     cells_needed = (3 * k * (k + 1) + 1) * 7**depth
@@ -57,18 +69,24 @@ def grids_near_cell(engine: Engine, locators: LocatorCache, cell: str, k: int) -
         )
     disk = h3cells.grid_disk(np.array([c], dtype=np.uint64), k)
     cells = _at_resolution(disk, locators.resolution)
-    return {"h3": cell, "k": k, "grids": _grids_of(engine, locators, cells)}
+    return {"h3": cell, "k": k, "grids": _grids_of(engine, locators, cells, scope)}
 
 
 def grids_near_point(
-    engine: Engine, locators: LocatorCache, lon: float, lat: float, k: int
-) -> dict:
-    """Grids touching the cells within ``k`` rings of the point's cell."""
+    engine: Engine, locators: LocatorCache, principal: Principal, lon: float, lat: float,
+    k: int, district: str | None = None,
+) -> dict:  # fmt: skip
+    """Codes of the grids touching the cells within ``k`` rings of a WGS 84 point's cell."""
+    authorize(principal, Action.LOCATE)
+    scope = search_district(principal, district)
+    problem = coordinate_error(lon, lat)
+    if problem:
+        raise InvalidInput(f"point ({lon}, {lat}): {problem}")
     cell = h3cells.latlng_to_cells(np.array([lat]), np.array([lon]), locators.resolution)
     disk = h3cells.grid_disk(cell, k)
     return {
         "lon": lon, "lat": lat, "h3": str(h3cells.cells_to_str(cell)[0]), "k": k,
-        "grids": _grids_of(engine, locators, disk),
+        "grids": _grids_of(engine, locators, disk, scope),
     }  # fmt: skip
 
 

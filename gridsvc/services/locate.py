@@ -111,12 +111,16 @@ def parse_points(body: bytes, content_type: str) -> tuple[np.ndarray, np.ndarray
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InvalidInput(f"CSV body must be UTF-8 ({exc})") from None
+            where = f"invalid byte at offset {exc.start}"
+            raise InvalidInput(f"CSV body must be UTF-8 ({where})") from None
         return _parse_csv(text)
     try:
         doc = json.loads(body)
-    except ValueError as exc:
-        raise InvalidInput(f"request body is not valid JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise InvalidInput(f"request body is not valid JSON (error at {where})") from None
+    except ValueError:  # not UTF-8, or a number too long to convert
+        raise InvalidInput("request body is not valid JSON text in UTF-8") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("points"), list):
         raise InvalidInput('JSON body must be {"points": [[lon, lat], ...], "crs": "EPSG:4326"}')
     xs, ys, ids = [], [], []

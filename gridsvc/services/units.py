@@ -6,20 +6,10 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
-from gridsvc.auth import Action, Principal, authorize, require_unit
+from gridsvc.auth import Action, Principal, authorize, require_unit, visible_codes
 from gridsvc.errors import NotFound
 from gridsvc.repositories import units as units_repo
 from gridsvc.repositories.units import UnitFilter
-
-
-def visible_codes(principal: Principal) -> frozenset[str] | None:
-    """Codes a grid leader may read (own grids and their ancestors); None = no code limit."""
-    if not principal.grid_scoped:
-        return None
-    codes = set()
-    for own in principal.grid_codes:
-        codes.update(own[:n] for n in (6, 9, 12, 15))
-    return frozenset(codes)
 
 
 def _scoped(principal: Principal, f: UnitFilter) -> UnitFilter:

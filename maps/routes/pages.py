@@ -1,24 +1,26 @@
 """The command map pages (一图知全域), local basemap tiles and the map's static files.
 
 ``GET /map`` is the operator's view of the whole district, ``GET /map/grid/{code}`` a grid
-leader's own grid and its neighbours. Both need a key (session cookie or Bearer header); a
-browser without one is sent to the login form.
+leader's own grid (other grids are not drawn for it). Both need a key (session cookie or
+Bearer header); a browser without one is sent to the login form.
 """
 
 from __future__ import annotations
 
 import html
-from pathlib import Path
+import logging
+import pathlib
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from shapely.geometry import shape
 from sqlalchemy import Engine
 from starlette.types import Scope
 
+from gridsvc.api import problems
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, SettingsDep, current_principal
 from gridsvc.auth import PERMISSIONS, Action, Principal, Role, authorize, require_unit
 from gridsvc.errors import GridsvcError, NotFound, Unauthorized
@@ -29,8 +31,10 @@ from gridsvc.settings import Settings
 from maps import assets
 from maps.basemap import cached_basemap, media_type, read_tile
 from maps.render import PageContext, render_page
+from maps.tiles import MAX_ZOOM
 
 router = APIRouter(tags=["map"], include_in_schema=False)
+logger = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
 GRID_CODE = r"^\d{6,15}$"
 
@@ -72,7 +76,10 @@ ERROR_TEXT = {
 
 def error_page(exc: GridsvcError) -> HTMLResponse:
     zh, en = ERROR_TEXT.get(exc.status, ("服务配置错误", "The service is not set up correctly."))
-    body = ERROR_PAGE.format(status=exc.status, zh=zh, en=en, detail=html.escape(exc.detail))
+    detail = exc.detail
+    if exc.status >= 500:  # the cause (paths, settings) goes to the log, not to the browser
+        _, detail = problems.internal_error("map page", exc)
+    body = ERROR_PAGE.format(status=exc.status, zh=zh, en=en, detail=html.escape(detail))
     return HTMLResponse(body, status_code=exc.status, headers=NO_STORE)
 
 
@@ -137,7 +144,7 @@ def grid_page(
     code: str, request: Request, engine: EngineDep, settings: SettingsDep,
     principal: MaybePrincipal, lang: Lang = None,
 ) -> Response:  # fmt: skip
-    """One grid and its neighbours (a grid leader's view); 404 outside the caller's scope."""
+    """One grid, framed with its surroundings (a grid leader's view); 404 outside the scope."""
     if principal is None:
         return _to_login(request)
     if not code.isdigit() or len(code) not in (6, 9, 12, 15):
@@ -148,7 +155,11 @@ def grid_page(
 
 @router.get("/basemap/{z}/{x}/{y}.png")
 def basemap_tile(
-    z: int, x: int, y: int, settings: SettingsDep, principal: CurrentPrincipal
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
+    x: Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1)],
+    y: Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1)],
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
 ) -> Response:
     """A tile of the local basemap (``dir:`` or ``mbtiles:``), XYZ numbering."""
     basemap = cached_basemap(settings.basemap, settings.basemap_key)
@@ -165,8 +176,9 @@ class VendorFiles(StaticFiles):
     """Static files that answer 503 with the fix while ``npm ci`` has not been run."""
 
     async def check_config(self) -> None:
-        if self.directory is None or not Path(self.directory).is_dir():
-            raise HTTPException(503, assets.MISSING.format(path=self.directory))
+        if self.directory is None or not pathlib.Path(self.directory).is_dir():
+            logger.error("%s (%s is missing)", assets.MISSING, self.directory)
+            raise HTTPException(503, assets.MISSING)
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         await self.check_config()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from gridsvc.api.deps import CurrentPrincipal
+from gridsvc.api.params import MAX_ID, District
 from maps import tiles
 from maps.tiles import TileCache
 
@@ -51,10 +52,16 @@ DESCRIPTION = (
                304: {"description": "not modified"}},
 )  # fmt: skip
 async def get_tile(
-    layer: str, z: str, x: str, y: str, request: Request,
+    layer: Annotated[str, Path(description=f"One of: {', '.join(tiles.LAYERS)} (else 404)")],
+    z: Annotated[str, Path(description=f"Zoom, an integer 0..{tiles.MAX_ZOOM} (else 404)")],
+    x: Annotated[str, Path(description="Column, an integer 0..2^z-1 (else 404)")],
+    y: Annotated[str, Path(description="Row, an integer 0..2^z-1 (else 404)")],
+    request: Request,
     principal: CurrentPrincipal,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    layer_id: Annotated[int | None, Query(ge=1, description="for dept and conflicts")] = None,
+    district: District = None,
+    layer_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="for dept and conflicts")
+    ] = None,
     shift: Shift | None = None,
 ) -> Response:  # fmt: skip
     state = request.app.state  # read here, not as dependencies: no thread hop for each

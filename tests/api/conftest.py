@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from gridsvc.api.app import create_app
+from gridsvc.db.connect import ensure_database, make_engine
+from gridsvc.db.embedded import EmbeddedCluster
+from gridsvc.db.migrate import upgrade
+from gridsvc.demo.load import load_demo
 from gridsvc.services.keys import create_key
 from gridsvc.settings import Settings
+from tests.conftest import READONLY_DISTRICT
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -54,3 +60,23 @@ def auth(key: str) -> dict[str, str]:
 
 
 SAME_SITE = {"Origin": "http://testserver"}  # what a browser sends with a form of this site
+
+
+@contextmanager
+def throwaway_demo(pg_cluster: EmbeddedCluster, name: str) -> Iterator[tuple[Engine, TestClient]]:
+    """A database of its own in the test cluster, seeded like the read-only demo district
+    (510104, seed 7), and a client of an app on it: for tests that write freely."""
+    url = pg_cluster.url(name)
+    ensure_database(url)
+    upgrade(url)
+    engine = make_engine(url, pool_size=2)
+    try:
+        with engine.connect() as conn:
+            loaded = conn.execute(text("SELECT count(*) FROM units")).scalar_one()
+        if not loaded:
+            load_demo(engine, READONLY_DISTRICT, seed=7)
+        settings = Settings(database_url=url, default_district=READONLY_DISTRICT)
+        with TestClient(create_app(settings)) as c:
+            yield engine, c
+    finally:
+        engine.dispose()

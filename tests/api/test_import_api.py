@@ -153,6 +153,7 @@ def test_unreadable_file_and_unknown_crs(client, keys, tmp_path) -> None:  # typ
     bad.write_text("{not json")
     r = post(client, keys["admin"], bad, level="street")
     assert r.status_code == 422 and "could not read bad.geojson" in r.json()["detail"]
+    assert "gridsvc-upload" not in r.text and "/tmp" not in r.text  # no server paths
     ok = write_geojson(tmp_path / "ok.geojson", [({}, shapely.box(118, 24.4, 118.01, 24.41))])
     r = post(client, keys["admin"], ok, level="street", crs="EPSG:999999")
     assert r.status_code == 422 and "EPSG:999999" in r.json()["detail"]

@@ -114,6 +114,8 @@ def test_cells_of_grid_and_grids_near(client: TestClient, keys, first_grid, insi
     around = client.get(f"/api/v1/locate/nearby?lon={lon}&lat={lat}&k=3", headers=h).json()
     assert first_grid in around["grids"]
     bad = client.get("/api/v1/cells/zzz/grids", headers=h)
+    assert bad.status_code == 422 and "cell" in bad.json()["detail"]
+    bad = client.get("/api/v1/cells/ffffffffffffffff/grids", headers=h)
     assert bad.status_code == 422 and "not a valid H3 cell" in bad.json()["detail"]
 
 

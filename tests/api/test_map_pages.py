@@ -174,11 +174,17 @@ def test_static_files_are_served(client: TestClient) -> None:
 
 
 def test_missing_front_end_assets_say_how_to_install(
-    client: TestClient, keys: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(assets, "NODE_MODULES", tmp_path / "node_modules")
     r = client.get("/map", headers=auth(keys["operator"]))
-    assert r.status_code == 500 and "make install" in r.text
+    error_id = re.search(r"internal error ([0-9a-f]{32})", r.text)
+    assert r.status_code == 500 and error_id and str(tmp_path) not in r.text
+    assert any(error_id[1] in m and "make install" in m for m in caplog.messages)
     with pytest.raises(ConfigurationError, match="make install"):
         assets.require_installed()
     app = FastAPI()
@@ -186,6 +192,7 @@ def test_missing_front_end_assets_say_how_to_install(
     app.mount("/v", VendorFiles(directory=tmp_path / "absent", check_dir=False))
     r = TestClient(app).get("/v/leaflet.js")
     assert r.status_code == 503 and "make install" in r.json()["detail"]
+    assert str(tmp_path) not in r.text
 
 
 # --- the basemap -------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from gridsvc.auth import (
     new_key,
     parse_bearer,
     require_unit,
+    search_district,
+    visible_codes,
 )
 from gridsvc.errors import Forbidden, NotFound, Unauthorized
 
@@ -74,3 +76,19 @@ def test_bearer_header() -> None:
     for bad in (None, "", "Basic abc", "Bearer "):
         with pytest.raises(Unauthorized):
             parse_bearer(bad)
+
+
+def test_search_district_stays_in_the_keys_district() -> None:
+    limited = who(Role.OPERATOR, district="530302")
+    assert search_district(limited, None) == "530302"
+    assert search_district(limited, "530302") == "530302"
+    with pytest.raises(NotFound, match="510104"):
+        search_district(limited, "510104")
+    assert search_district(who(Role.OPERATOR), None) is None
+    assert search_district(who(Role.OPERATOR), "510104") == "510104"
+
+
+def test_visible_codes() -> None:
+    leader = who(Role.GRID_LEADER, grid_codes=frozenset({GRID}))
+    assert visible_codes(leader) == {GRID, GRID[:12], GRID[:9], GRID[:6]}
+    assert visible_codes(who(Role.OPERATOR, district="530302")) is None

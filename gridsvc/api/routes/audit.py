@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 
 from gridsvc.api.deps import EngineDep, permitted
+from gridsvc.api.params import ADCODE, TEXT
 from gridsvc.auth import Action, Principal
 from gridsvc.repositories.audit import AuditFilter
 from gridsvc.services import audit
@@ -22,10 +23,16 @@ OBJECT = "TYPE or TYPE:ID, e.g. key:1a2b3c4d, layer:7, district:530302"
 def list_entries(
     engine: EngineDep,
     principal: Auditor,
-    actor: Annotated[str | None, Query(max_length=80, description="Key prefix or cli:user")] = None,
-    action: Annotated[str | None, Query(max_length=40, description="e.g. key.create")] = None,
-    object_: Annotated[str | None, Query(alias="object", max_length=80, description=OBJECT)] = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    actor: Annotated[
+        str | None, Query(max_length=80, pattern=TEXT, description="Key prefix or cli:user")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=40, pattern=TEXT, description="e.g. key.create")
+    ] = None,
+    object_: Annotated[
+        str | None, Query(alias="object", max_length=80, pattern=TEXT, description=OBJECT)
+    ] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 100,

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from gridsvc.api.deps import (
     CurrentActor,
@@ -17,6 +16,8 @@ from gridsvc.api.deps import (
     SettingsDep,
     permitted,
 )
+from gridsvc.api.params import ADCODE, CRS, TEXT, Offset, UnitCode
+from gridsvc.api.responses import GEOJSON, GeoJSONResponse
 from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, Principal, target_district
 from gridsvc.errors import InvalidInput
@@ -24,7 +25,6 @@ from gridsvc.repositories.units import UnitFilter
 from gridsvc.services import imports, units
 
 router = APIRouter(prefix="/api/v1", tags=["grids"])
-GEOJSON = "application/geo+json"
 MAX_LIMIT = 10_000
 SEARCH = "Code prefix or part of the name"
 
@@ -61,31 +61,32 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return x0, y0, x1, y1
 
 
-def _geojson(body: dict, request: Request, limit: int, offset: int) -> JSONResponse:
+def _geojson(body: dict, request: Request, limit: int, offset: int) -> GeoJSONResponse:
     links = [{"rel": "self", "href": str(request.url), "type": GEOJSON}]
     if offset + body["numberReturned"] < body["numberMatched"]:
         nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
         links.append({"rel": "next", "href": str(nxt), "type": GEOJSON})
-    return JSONResponse({**body, "links": links}, media_type=GEOJSON)
+    return GeoJSONResponse({**body, "links": links})
 
 
 GridImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "grids.import"))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Features per page")]
-Offset = Annotated[int, Query(ge=0, description="Features to skip")]
 
 
-@router.get("/districts", summary="Districts loaded, as GeoJSON")
+@router.get("/districts", response_class=GeoJSONResponse, summary="Districts loaded, as GeoJSON")
 def list_districts(
     request: Request, engine: EngineDep, principal: CurrentPrincipal,
     limit: Limit = 100, offset: Offset = 0,
-) -> JSONResponse:  # fmt: skip
+) -> GeoJSONResponse:  # fmt: skip
     body = units.feature_collection(
         engine, principal, UnitFilter(level="district"), limit=limit, offset=offset
     )
     return _geojson(body, request, limit, offset)
 
 
-@router.get("/grids", summary="Streets, communities or grids, as GeoJSON")
+@router.get(
+    "/grids", response_class=GeoJSONResponse, summary="Streets, communities or grids, as GeoJSON"
+)
 def list_grids(
     request: Request,
     engine: EngineDep,
@@ -93,11 +94,13 @@ def list_grids(
     level: LevelParam | None = None,
     parent: Annotated[str | None, Query(pattern=r"^\d{6,12}$")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=40, description=SEARCH)] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=40, pattern=TEXT, description=SEARCH)
+    ] = None,
     limit: Limit = 5000,
     offset: Offset = 0,
-) -> JSONResponse:
+) -> GeoJSONResponse:
     f = UnitFilter(
         adcode=district, level=level.value if level else None, parent=parent,
         bbox=parse_bbox(bbox), query=q,
@@ -106,29 +109,39 @@ def list_grids(
     return _geojson(body, request, limit, offset)
 
 
-@router.get("/grids/labels", summary="Label points (code, name, level) of units in a bbox")
+@router.get(
+    "/grids/labels",
+    response_class=GeoJSONResponse,
+    summary="Label points (code, name, level) of units in a bbox",
+)
 def grid_labels(
     engine: EngineDep,
     principal: CurrentPrincipal,
     level: LevelParam,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-) -> JSONResponse:
+) -> GeoJSONResponse:
     f = UnitFilter(adcode=district, level=level.value, bbox=parse_bbox(bbox))
-    return JSONResponse(units.labels(engine, principal, f, limit=limit), media_type=GEOJSON)
+    return GeoJSONResponse(units.labels(engine, principal, f, limit=limit))
 
 
-@router.get("/grids/{code}", summary="One unit (district, street, community or grid)")
-def get_grid(code: str, engine: EngineDep, principal: CurrentPrincipal) -> JSONResponse:
-    return JSONResponse(units.unit_feature(engine, principal, code), media_type=GEOJSON)
+@router.get(
+    "/grids/{code}",
+    response_class=GeoJSONResponse,
+    summary="One unit (district, street, community or grid)",
+)
+def get_grid(code: UnitCode, engine: EngineDep, principal: CurrentPrincipal) -> GeoJSONResponse:
+    return GeoJSONResponse(units.unit_feature(engine, principal, code))
 
 
-@router.get("/grids/{code}/children", summary="The children of one unit")
+@router.get(
+    "/grids/{code}/children", response_class=GeoJSONResponse, summary="The children of one unit"
+)
 def get_children(
-    code: str, request: Request, engine: EngineDep, principal: CurrentPrincipal,
+    code: UnitCode, request: Request, engine: EngineDep, principal: CurrentPrincipal,
     limit: Limit = 1000, offset: Offset = 0,
-) -> JSONResponse:  # fmt: skip
+) -> GeoJSONResponse:  # fmt: skip
     body = units.children(engine, principal, code, limit=limit, offset=offset)
     return _geojson(body, request, limit, offset)
 
@@ -141,9 +154,9 @@ async def import_grids(
     principal: GridImporter,
     actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
-    crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
+    crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
     level: Annotated[ImportLevel, Form()],
-    district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Form(pattern=ADCODE)] = None,
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
     field: Annotated[list[str] | None, Form(description=FIELD)] = None,

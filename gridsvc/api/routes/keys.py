@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridsvc.api.deps import CurrentActor, EngineDep, PrincipalsDep, permitted
+from gridsvc.api.params import ADCODE, GRID_CODE, TEXT
 from gridsvc.auth import Action, Principal, Role
 from gridsvc.services import keys
 
@@ -26,9 +27,11 @@ class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    name: str = Field(default="", max_length=200, description="A label, e.g. the client system")
-    district: str | None = Field(default=None, pattern=r"^\d{6}$")
-    grids: list[Annotated[str, Field(pattern=r"^\d{15}$")]] = Field(
+    name: str = Field(
+        default="", max_length=200, pattern=TEXT, description="A label, e.g. the client system"
+    )
+    district: str | None = Field(default=None, pattern=ADCODE)
+    grids: list[Annotated[str, Field(pattern=GRID_CODE)]] = Field(
         default_factory=list, max_length=1000, description="Grid codes of a grid_leader key"
     )
 

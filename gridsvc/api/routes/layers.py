@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
@@ -17,24 +17,24 @@ from gridsvc.api.deps import (
     SettingsDep,
     permitted,
 )
+from gridsvc.api.params import ADCODE, CRS, TEXT, LayerId
+from gridsvc.api.responses import GEOJSON, GeoJSONResponse
 from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, Principal, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.services import imports, layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
-GEOJSON = "application/geo+json"
 LayerImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.import"))]
 ReportRefresher = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.report"))]
 Proposer = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.propose"))]
 Adopter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.adopt"))]
-LayerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Layer id")]
 
 
 @router.get("", summary="Departmental layers and proposals")
 def list_layers(
     engine: EngineDep, principal: CurrentPrincipal,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.READ_LAYERS)
     if district:
@@ -51,10 +51,12 @@ async def import_layer(
     principal: LayerImporter,
     actor: CurrentActor,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
-    department: Annotated[str, Form(description="e.g. 城管, 综治, 公安")],
-    crs: Annotated[str, Form(description="EPSG code, 'gcj02' or 'bd09'")],
-    district: Annotated[str | None, Form(pattern=r"^\d{6}$")] = None,
-    name: Annotated[str, Form()] = "",
+    department: Annotated[
+        str, Form(max_length=100, pattern=TEXT, description="e.g. 城管, 综治, 公安")
+    ],
+    crs: Annotated[str, Form(pattern=CRS, description="EPSG code, 'gcj02' or 'bd09'")],
+    district: Annotated[str | None, Form(pattern=ADCODE)] = None,
+    name: Annotated[str, Form(max_length=200, pattern=TEXT)] = "",
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
     field: Annotated[list[str] | None, Form(description=FIELD)] = None,
@@ -83,18 +85,24 @@ def get_layer(layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal)
         return layers.layer_or_404(conn, layer_id, principal)
 
 
-@router.get("/{layer_id}/features", summary="A layer's features as GeoJSON")
+@router.get(
+    "/{layer_id}/features", response_class=GeoJSONResponse, summary="A layer's features as GeoJSON"
+)
 def layer_features(
     layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal
-) -> JSONResponse:
+) -> GeoJSONResponse:
     authorize(principal, Action.READ_LAYERS)
     with engine.connect() as conn:
         layer = layers.layer_or_404(conn, layer_id, principal)
         feats = layers_repo.features_geojson(conn, layer["adcode"], layer_id)
-    return JSONResponse({"type": "FeatureCollection", "features": feats}, media_type=GEOJSON)
+    return GeoJSONResponse({"type": "FeatureCollection", "features": feats})
 
 
-@router.get("/{layer_id}/report", summary="Crosswalk and conflicts against the unified grid")
+@router.get(
+    "/{layer_id}/report",
+    summary="Crosswalk and conflicts against the unified grid",
+    responses={200: {"content": {"application/json": {}, GEOJSON: {}}}},
+)
 def layer_report(
     layer_id: LayerId, engine: EngineDep, principal: CurrentPrincipal,
     format: Annotated[str, Query(pattern="^(json|geojson)$")] = "json",
@@ -108,7 +116,7 @@ def layer_report(
          "properties": {k: v for k, v in c.items() if k != "geometry"}}
         for c in body["conflicts"]
     ]  # fmt: skip
-    return JSONResponse({"type": "FeatureCollection", "features": features}, media_type=GEOJSON)
+    return GeoJSONResponse({"type": "FeatureCollection", "features": features})
 
 
 @router.post("/{layer_id}/report", summary="Recompute a layer's report against the current grid")
@@ -124,8 +132,8 @@ def propose(
     settings: SettingsDep,
     principal: Proposer,
     actor: CurrentActor,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    min_area_m2: Annotated[float, Query(gt=0)] = 20_000.0,
+    district: Annotated[str | None, Query(pattern=ADCODE)] = None,
+    min_area_m2: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)] = 20_000.0,
 ) -> dict:
     adcode = target_district(principal, district, settings.default_district)
     return layers.propose(engine, adcode, min_area_m2=min_area_m2, actor=actor)

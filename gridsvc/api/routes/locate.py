@@ -12,31 +12,55 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from gridsvc.api.deps import CurrentPrincipal, EngineDep, LocatorsDep, SettingsDep
-from gridsvc.auth import Action, Principal, authorize, require_district
+from gridsvc.api.params import CRS, Cell, Crs, District, GridCode, Lat, Lon, OptionalCrs, Rings
+from gridsvc.auth import Action, authorize, search_district
 from gridsvc.errors import InvalidInput
 from gridsvc.services import cellqueries
 from gridsvc.services import locate as locating
 
 router = APIRouter(prefix="/api/v1", tags=["locate"])
-District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="Only this district")]
-Crs = Annotated[str, Query(description="CRS of lon/lat: EPSG code, gcj02 or bd09")]
-
-
-def _scope(principal: Principal, district: str | None) -> str | None:
-    """The district a key limited to one district may locate in (None: every district)."""
-    if district:
-        require_district(principal, district)
-    return district or principal.district
+_POINT = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        {
+            "type": "object",
+            "required": ["lon", "lat"],
+            "properties": {"id": {}, "lon": {"type": "number"}, "lat": {"type": "number"}},
+        },
+    ]
+}
+POINTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["points"],
+                    "properties": {
+                        "crs": {"type": "string", "pattern": CRS},
+                        "points": {"type": "array", "items": _POINT},
+                    },
+                },
+                "example": {"crs": "EPSG:4326", "points": [[103.79, 25.5]]},
+            },
+            "text/csv": {
+                "schema": {"type": "string", "description": "header lon,lat[,id]; one point a row"},
+                "example": "id,lon,lat\na,103.79,25.5\n",
+            },
+        },
+    }
+}
 
 
 @router.get("/locate", summary="Grid, community, street, district and H3 cell of one point")
 def locate_one(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    lon: float, lat: float, crs: Crs = "EPSG:4326", district: District = None,
+    lon: Lon, lat: Lat, crs: Crs = "EPSG:4326", district: District = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
-    found = locating.locate(engine, locators, x, y, _scope(principal, district))
+    found = locating.locate(engine, locators, x, y, search_district(principal, district))
     row = found.rows()[0]
     if "error" in row:
         raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {row['error']}")
@@ -46,20 +70,18 @@ def locate_one(
 @router.post(
     "/locate",
     summary="Locate many points (JSON or CSV body)",
-    openapi_extra={"requestBody": {"content": {
-        "application/json": {"example": {"crs": "EPSG:4326", "points": [[103.79, 25.5]]}},
-        "text/csv": {"example": "id,lon,lat\na,103.79,25.5\n"},
-    }}},
-)  # fmt: skip
+    openapi_extra=POINTS_BODY,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 async def locate_many(
     request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
-    principal: CurrentPrincipal, crs: Crs | None = None, district: District = None,
+    principal: CurrentPrincipal, crs: OptionalCrs = None, district: District = None,
 ) -> Response:  # fmt: skip
     authorize(principal, Action.LOCATE)
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json")
     as_csv = "text/csv" in request.headers.get("accept", "")
-    scope = _scope(principal, district)
+    scope = search_district(principal, district)
     return await run_in_threadpool(
         _answer, engine, locators, body, content_type, crs, scope, settings.locate_max_points,
         as_csv,
@@ -107,44 +129,43 @@ def _csv(rows: list[dict]) -> str:
 @router.get("/locate/nearby", summary="Grids within k H3 rings of a point")
 def nearby(
     engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    lon: float, lat: float, k: Annotated[int, Query(ge=0, le=20)] = 1,
-    crs: Crs = "EPSG:4326",
+    lon: Lon, lat: Lat, k: Rings = 1,
+    crs: Crs = "EPSG:4326", district: District = None,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.LOCATE)
     x, y = locating.to_wgs84(np.array([lon]), np.array([lat]), crs)
-    problem = locating.coordinate_error(float(x[0]), float(y[0]))
-    if problem:
-        raise InvalidInput(f"point ({lon}, {lat}) in {crs}: {problem}")
-    return cellqueries.grids_near_point(engine, locators, float(x[0]), float(y[0]), k)
+    return cellqueries.grids_near_point(
+        engine, locators, principal, float(x[0]), float(y[0]), k, district
+    )
 
 
 @router.get("/cells/{cell}/grids", summary="Grids within k H3 rings of a cell")
 def cell_grids(
-    cell: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
-    k: Annotated[int, Query(ge=0, le=20)] = 0,
+    cell: Cell, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal,
+    k: Rings = 0, district: District = None,
 ) -> dict:  # fmt: skip
-    authorize(principal, Action.LOCATE)
-    return cellqueries.grids_near_cell(engine, locators, cell, k)
+    return cellqueries.grids_near_cell(engine, locators, principal, cell, k, district)
 
 
 @router.get("/grids/{code}/cells", summary="H3 cells of a grid (interior and boundary)")
 def grid_cells(
-    code: str, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal
+    code: GridCode, engine: EngineDep, locators: LocatorsDep, principal: CurrentPrincipal
 ) -> dict:
     return cellqueries.cells_of_grid(engine, locators, principal, code)
 
 
-@router.post("/cells/aggregate", summary="Count points per H3 cell and per unit")
+@router.post(
+    "/cells/aggregate", summary="Count points per H3 cell and per unit", openapi_extra=POINTS_BODY
+)
 async def aggregate(
     request: Request, engine: EngineDep, locators: LocatorsDep, settings: SettingsDep,
     principal: CurrentPrincipal, resolution: Annotated[int, Query(ge=0, le=15)] = 9,
-    crs: Crs | None = None, district: District = None,
+    crs: OptionalCrs = None, district: District = None,
 ) -> dict:  # fmt: skip
     authorize(principal, Action.LOCATE)
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     found, _ = await run_in_threadpool(
-        _located, engine, locators, body, content_type, crs, _scope(principal, district),
+        _located, engine, locators, body, content_type, crs, search_district(principal, district),
         settings.locate_max_points,
     )  # fmt: skip
     return await run_in_threadpool(cellqueries.aggregate, found, resolution, locators.resolution)

@@ -1,0 +1,448 @@
+"""Every route, every role: the object-scope table.
+
+Each route of the app (every operation of the OpenAPI document and every route outside it)
+has a row: the request to send and the status each caller gets, with checks of what the body
+may hold. A route without a row fails ``test_every_route_has_a_scope_expectation``.
+
+Callers: one key per role (the grid leader's limited to one grid), no key, and ``other``: an
+admin key limited to another district, which must never receive anything of the demo
+district. Runs on a database of its own (writes such as proposals are allowed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import mapbox_vector_tile
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from gridsvc.services.keys import create_key
+from tests.api.conftest import SAME_SITE, auth, throwaway_demo
+from tests.conftest import READONLY_DISTRICT as DEMO
+
+Response = Any  # the test client's response
+OTHER_DISTRICT = "110101"
+ROLES = ("admin", "operator", "grid_leader", "planner", "integrator", "other", "none")
+#: A unit code of the demo district standing alone (not inside a longer number or a decimal).
+DEMO_CODE = re.compile(rf"(?<![\d.]){DEMO}(\d{{3}}){{0,3}}(?![\d])")
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Sample values of the demo district: the leader's grid, another grid, a layer, a tile."""
+
+    grid: str
+    foreign: str
+    lon: float
+    lat: float
+    cell: str
+    layer_id: int
+    tile: tuple[int, int, int]
+    visible: frozenset[str]
+    keys: dict[str, str]
+    new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
+
+
+Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
+Check = Callable[[str, Response, Ctx], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and the status per caller (``none`` defaults to 401)."""
+
+    build: Build
+    status: dict[str, int]
+    check: Check | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    cases: tuple[Case, ...] = field(default_factory=tuple)
+
+
+def statuses(
+    admin: int,
+    operator: int,
+    leader: int,
+    planner: int,
+    integrator: int,
+    other: int,
+    none: int = 401,
+) -> dict[str, int]:
+    return dict(
+        zip(ROLES, (admin, operator, leader, planner, integrator, other, none), strict=True)
+    )
+
+
+READ_UNITS = statuses(200, 200, 200, 200, 403, 200)
+FOREIGN_UNIT = statuses(200, 200, 404, 200, 403, 404)
+READ_LAYER = statuses(200, 200, 403, 200, 403, 404)
+LOCATE = statuses(200, 200, 200, 200, 200, 200)
+ADMIN_WRITE = statuses(422, 403, 403, 403, 403, 422)  # no body: refused, or 422 for admins
+
+
+def get(path: Callable[[Ctx], str]) -> Build:
+    return lambda ctx, key: ("GET", path(ctx), {})
+
+
+def post(path: Callable[[Ctx], str], **kwargs: Callable[[Ctx], Any]) -> Build:
+    return lambda ctx, key: ("POST", path(ctx), {k: f(ctx) for k, f in kwargs.items()})
+
+
+def unit_codes(body: Any) -> set[str]:
+    """Codes of the units (features) a body describes in detail."""
+    features = body.get("features", []) if isinstance(body, dict) else []
+    return {f["properties"]["code"] for f in features}
+
+
+def details_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """A grid leader receives details of its grid and the units above it only."""
+    codes = unit_codes(r.json())
+    if role == "grid_leader":
+        assert codes <= ctx.visible, codes - ctx.visible
+    if role in ("admin", "operator", "planner"):
+        assert codes, "a district-wide key sees units"
+
+
+def tile_codes(r: Response) -> set[str]:
+    if r.status_code == 204:
+        return set()
+    decoded = mapbox_vector_tile.decode(r.content)
+    return {f["properties"]["code"] for layer in decoded.values() for f in layer["features"]}
+
+
+def tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    if role == "grid_leader":
+        assert tile_codes(r) == {ctx.grid}
+    if role == "admin":
+        assert len(tile_codes(r)) > 1
+
+
+def locate_json(ctx: Ctx) -> dict:
+    return {"crs": "EPSG:4326", "points": [[ctx.lon, ctx.lat]]}
+
+
+def z_x_y(ctx: Ctx) -> str:
+    return "/".join(map(str, ctx.tile))
+
+
+TABLE: dict[tuple[str, str], Row] = {
+    ("GET", "/healthz"): Row((Case(get(lambda c: "/healthz"), {r: 200 for r in ROLES}),)),
+    ("GET", "/api/v1/districts"): Row(
+        (Case(get(lambda c: "/api/v1/districts"), READ_UNITS, details_in_scope),)
+    ),
+    ("GET", "/api/v1/grids"): Row(
+        (
+            Case(get(lambda c: "/api/v1/grids?level=grid&limit=50"), READ_UNITS, details_in_scope),
+            Case(
+                get(lambda c: f"/api/v1/grids?district={DEMO}&q={c.foreign[:9]}"),
+                statuses(200, 200, 200, 200, 403, 200),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/grids/labels"): Row(
+        (Case(get(lambda c: "/api/v1/grids/labels?level=grid"), READ_UNITS, details_in_scope),)
+    ),
+    ("GET", "/api/v1/grids/{code}"): Row(
+        (
+            Case(get(lambda c: f"/api/v1/grids/{c.grid}"), statuses(200, 200, 200, 200, 403, 404)),
+            Case(get(lambda c: f"/api/v1/grids/{c.foreign}"), FOREIGN_UNIT),
+        )
+    ),
+    ("GET", "/api/v1/grids/{code}/children"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/grids/{c.grid[:12]}/children"),
+                statuses(200, 200, 200, 200, 403, 404),
+                details_in_scope,
+            ),
+            Case(get(lambda c: f"/api/v1/grids/{c.foreign[:12]}/children"), FOREIGN_UNIT),
+        )
+    ),
+    ("POST", "/api/v1/grids/import"): Row(
+        (Case(post(lambda c: "/api/v1/grids/import"), ADMIN_WRITE),)
+    ),
+    ("GET", "/api/v1/layers"): Row(
+        (Case(get(lambda c: "/api/v1/layers"), statuses(200, 200, 403, 200, 403, 200)),)
+    ),
+    ("POST", "/api/v1/layers"): Row((Case(post(lambda c: "/api/v1/layers"), ADMIN_WRITE),)),
+    ("GET", "/api/v1/layers/{layer_id}"): Row(
+        (Case(get(lambda c: f"/api/v1/layers/{c.layer_id}"), READ_LAYER),)
+    ),
+    ("GET", "/api/v1/layers/{layer_id}/features"): Row(
+        (Case(get(lambda c: f"/api/v1/layers/{c.layer_id}/features"), READ_LAYER),)
+    ),
+    ("GET", "/api/v1/layers/{layer_id}/report"): Row(
+        (Case(get(lambda c: f"/api/v1/layers/{c.layer_id}/report?format=geojson"), READ_LAYER),)
+    ),
+    ("POST", "/api/v1/layers/{layer_id}/report"): Row(
+        (
+            Case(
+                post(lambda c: f"/api/v1/layers/{c.layer_id}/report"),
+                statuses(200, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/layers/propose"): Row(
+        (
+            Case(post(lambda c: "/api/v1/layers/propose"), statuses(200, 403, 403, 403, 403, 422)),
+            Case(
+                post(lambda c: f"/api/v1/layers/propose?district={DEMO}"),
+                statuses(200, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/layers/{layer_id}/adopt"): Row(
+        (  # a departmental layer: not adoptable
+            Case(
+                post(lambda c: f"/api/v1/layers/{c.layer_id}/adopt"),
+                statuses(422, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/locate"): Row(
+        (
+            Case(get(lambda c: f"/api/v1/locate?lon={c.lon}&lat={c.lat}"), LOCATE),
+            Case(
+                get(lambda c: f"/api/v1/locate?lon={c.lon}&lat={c.lat}&district={DEMO}"),
+                statuses(200, 200, 200, 200, 200, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/locate"): Row(
+        (Case(post(lambda c: "/api/v1/locate", json=locate_json), LOCATE),)
+    ),
+    ("GET", "/api/v1/locate/nearby"): Row(
+        (Case(get(lambda c: f"/api/v1/locate/nearby?lon={c.lon}&lat={c.lat}&k=2"), LOCATE),)
+    ),
+    ("GET", "/api/v1/cells/{cell}/grids"): Row(
+        (Case(get(lambda c: f"/api/v1/cells/{c.cell}/grids?k=1"), LOCATE),)
+    ),
+    ("GET", "/api/v1/grids/{code}/cells"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/grids/{c.grid}/cells"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+            Case(get(lambda c: f"/api/v1/grids/{c.foreign}/cells"), FOREIGN_UNIT),
+        )
+    ),
+    ("POST", "/api/v1/cells/aggregate"): Row(
+        (Case(post(lambda c: "/api/v1/cells/aggregate", json=locate_json), LOCATE),)
+    ),
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): Row(
+        (
+            Case(
+                get(lambda c: f"/tiles/grids/{z_x_y(c)}.pbf"),
+                statuses(200, 200, 200, 200, 403, 204),
+                tile_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/tiles/grids/{z_x_y(c)}.pbf?district={DEMO}"),
+                statuses(200, 200, 200, 200, 403, 204),
+                tile_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/tiles/h3/{z_x_y(c)}.pbf"), statuses(200, 200, 200, 200, 403, 204)
+            ),
+            Case(
+                get(lambda c: f"/tiles/dept/{z_x_y(c)}.pbf?layer_id={c.layer_id}"),
+                statuses(200, 200, 403, 200, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/keys"): Row(
+        (
+            Case(
+                post(
+                    lambda c: "/api/v1/keys", json=lambda c: {"role": "operator", "district": DEMO}
+                ),
+                statuses(201, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/keys"): Row(
+        (Case(get(lambda c: "/api/v1/keys"), statuses(200, 403, 403, 403, 403, 200)),)
+    ),
+    ("DELETE", "/api/v1/keys/{prefix}"): Row(
+        (
+            Case(
+                lambda c, key: ("DELETE", f"/api/v1/keys/{c.new_prefix()}", {}),
+                statuses(200, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/audit"): Row(
+        (
+            Case(get(lambda c: "/api/v1/audit"), statuses(200, 403, 403, 403, 403, 200)),
+            Case(
+                get(lambda c: f"/api/v1/audit?district={DEMO}"),
+                statuses(200, 403, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    # --- routes outside the OpenAPI document -------------------------------------------------
+    ("GET", "/map"): Row(
+        (
+            Case(get(lambda c: "/map"), statuses(200, 200, 303, 200, 403, 404, none=303)),
+            Case(
+                get(lambda c: f"/map?district={DEMO}"),
+                statuses(200, 200, 303, 200, 403, 404, none=303),
+            ),
+        )
+    ),
+    ("GET", "/map/grid/{code}"): Row(
+        (
+            Case(
+                get(lambda c: f"/map/grid/{c.grid}"),
+                statuses(200, 200, 200, 200, 403, 404, none=303),
+            ),
+            Case(
+                get(lambda c: f"/map/grid/{c.foreign}"),
+                statuses(200, 200, 404, 200, 403, 404, none=303),
+            ),
+        )
+    ),
+    ("GET", "/basemap/{z}/{x}/{y}.png"): Row(
+        (  # no local basemap configured
+            Case(get(lambda c: "/basemap/1/0/0.png"), statuses(404, 404, 404, 404, 404, 404)),
+        )
+    ),
+    ("GET", "/login"): Row((Case(get(lambda c: "/login"), {r: 200 for r in ROLES}),)),
+    ("POST", "/login"): Row(
+        (
+            Case(
+                lambda c, key: ("POST", "/login", {"data": {"key": key or "gsk_nope_x"}}),
+                statuses(303, 303, 303, 303, 303, 303, none=401),
+            ),
+        )
+    ),
+    ("POST", "/logout"): Row((Case(post(lambda c: "/logout"), {r: 303 for r in ROLES}),)),
+}
+
+
+def api_routes(routes: list) -> Iterator[APIRoute]:
+    """Every APIRoute of ``routes``, inside included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):  # an included router
+            yield from api_routes(route.original_router.routes)
+
+
+def app_routes(client: TestClient) -> set[tuple[str, str]]:
+    """(method, path) of every operation in the OpenAPI document and every other route."""
+    found = {
+        (method.upper(), path)
+        for path, item in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method in item
+    }
+    for route in api_routes(client.app.routes):  # type: ignore[attr-defined]
+        found.update((m, route.path) for m in route.methods if m != "HEAD")
+    return found
+
+
+@pytest.fixture(scope="module")
+def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[no-untyped-def]
+    with throwaway_demo(pg_cluster, "gridsvc_route_scope") as (engine, client):
+        with engine.connect() as conn:
+            grid, foreign = conn.execute(
+                text("SELECT min(code), max(code) FROM units WHERE adcode = :a AND level = 'grid'"),
+                {"a": DEMO},
+            ).one()
+            lon, lat = conn.execute(
+                text(
+                    "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM units "
+                    "WHERE code = :c) s"
+                ),
+                {"c": foreign},
+            ).one()
+            own_lon, own_lat = conn.execute(
+                text(
+                    "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM units "
+                    "WHERE code = :c) s"
+                ),
+                {"c": grid},
+            ).one()
+        keys = {}
+        for role in ("admin", "operator", "planner", "integrator"):
+            keys[role], _ = create_key(engine, role)
+        keys["grid_leader"], _ = create_key(engine, "grid_leader", grids=[grid])
+        keys["other"], _ = create_key(engine, "admin", district=OTHER_DISTRICT)
+        admin = auth(keys["admin"])
+        cell = client.get(f"/api/v1/grids/{foreign}/cells", headers=admin).json()["interior"][0]
+        layers = client.get("/api/v1/layers", headers=admin).json()["layers"]
+        z = 14
+        n = 1 << z
+        x = int((own_lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(own_lat))) / math.pi) / 2 * n)
+        ctx = Ctx(
+            grid=grid,
+            foreign=foreign,
+            lon=lon,
+            lat=lat,
+            cell=cell,
+            layer_id=layers[0]["layer_id"],
+            tile=(z, x, y),
+            visible=frozenset(grid[:n] for n in (6, 9, 12, 15)),
+            keys=keys,
+            new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
+        )
+        yield client, ctx
+
+
+def test_every_route_has_a_scope_expectation(scope_env) -> None:  # type: ignore[no-untyped-def]
+    client, _ = scope_env
+    routes = app_routes(client)
+    missing = sorted(routes - TABLE.keys())
+    assert not missing, "; ".join(f"route {m} {p} has no scope expectation" for m, p in missing)
+    stale = sorted(TABLE.keys() - routes)
+    assert not stale, f"expectations for routes the app does not have: {stale}"
+
+
+def assert_nothing_of_the_demo(r: Response, url: str, kwargs: dict) -> None:
+    """The other district's key receives no unit code of the demo district.
+
+    Codes the request itself named (echoed in an error's ``detail``) are not disclosures.
+    """
+    if r.headers.get("content-type", "").startswith(MVT):
+        assert not tile_codes(r)
+        return
+    shown = r.text
+    asked = re.findall(r"\d{6,}", url + json.dumps(kwargs.get("json", "")))
+    for token in sorted({t[:n] for t in asked for n in (len(t), 12, 9, 6)}, key=len)[::-1]:
+        shown = shown.replace(token, "")  # a code the request named, or its parents
+    found = DEMO_CODE.search(shown)
+    assert found is None, f"{url}: the other district's key received {found[0]}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(TABLE), ids=[f"{m} {p}" for m, p in sorted(TABLE)]
+)
+def test_route_scope(scope_env, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    client, ctx = scope_env
+    for case in TABLE[(method, path)].cases:
+        for role in ROLES:
+            key = ctx.keys.get(role, "")
+            verb, url, kwargs = case.build(ctx, key)
+            headers = {**SAME_SITE, **(auth(key) if key else {})}
+            client.cookies.clear()
+            r = client.request(verb, url, headers=headers, follow_redirects=False, **kwargs)
+            client.cookies.clear()
+            assert r.status_code == case.status[role], (role, verb, url, r.text[:300])
+            if r.status_code >= 400 and not r.headers["content-type"].startswith("text/html"):
+                assert r.headers["content-type"] == "application/problem+json", (role, url)
+            if role == "other":
+                assert_nothing_of_the_demo(r, url, kwargs)
+            if case.check and r.status_code < 300:
+                case.check(role, r, ctx)
