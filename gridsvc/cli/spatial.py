@@ -52,7 +52,7 @@ def _print_summary(summary: dict) -> None:
 
 def cmd_layers(args: argparse.Namespace, settings: Settings) -> int:
     from gridsvc.repositories import layers as layers_repo
-    from gridsvc.services import layers
+    from gridsvc.services import adoption, layers
 
     with open_engine(settings) as engine:
         if args.action == "list":
@@ -72,11 +72,11 @@ def cmd_layers(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  [{c['kind']}] {c['message']}")
         elif args.action == "propose":
             district = args.district or settings.default_district
-            result = layers.propose(engine, district, min_area_m2=args.min_area_m2)
+            result = adoption.propose(engine, district, min_area_m2=args.min_area_m2)
             print(f"proposal layer {result['layer_id']}: {result['grids']} grids")
             _print_summary(result["summary"])
         else:
-            result = layers.adopt(engine, args.layer_id, settings.h3_resolution)
+            result = adoption.adopt(engine, args.layer_id, settings.h3_resolution)
             print(f"adopted layer {args.layer_id}: {result['import']['written']}")
     return 0
 

@@ -8,21 +8,18 @@ import numpy as np
 from shapely.geometry import shape
 from sqlalchemy import Connection, Engine
 
-from gridsvc import errors
 from gridsvc.auth import Principal
-from gridsvc.coding import Level, validate_department_code
+from gridsvc.coding import validate_department_code
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.geo.crs import parse_crs
 from gridsvc.geo.measure import areas_m2
-from gridsvc.repositories import keys as keys_repo
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.repositories import units as units_repo
-from gridsvc.services import audit, cells
+from gridsvc.services import audit
 from gridsvc.services.audit import Actor
-from gridsvc.services.imports import ImportRejected, import_in
+from gridsvc.services.imports import ImportRejected
 from gridsvc.unify.conflicts import Conflict, clip_to_district, find_conflicts
 from gridsvc.unify.crosswalk import crosswalk
-from gridsvc.unify.propose import propose_unified_grid
 from ingest.geometry import check_in_district, prepare_geometries
 from ingest.readers import FeatureTable
 from ingest.report import ImportReport
@@ -54,7 +51,8 @@ def _check_codes(table: FeatureTable, adcode: str, report: ImportReport) -> None
         seen.setdefault(code, i)
 
 
-def _labels(codes: list[str | None]) -> list[str]:
+def feature_labels(codes: list[str | None]) -> list[str]:
+    """A label per feature: its code, or its number (from 1) when it has none."""
     return [c or f"#{i + 1}" for i, c in enumerate(codes)]
 
 
@@ -121,7 +119,7 @@ def _import_layer_in(  # type: ignore[no-untyped-def]
     _check_codes(table, district, report)
     if report.errors:
         raise ImportRejected(report)
-    clipped, outside = clip_to_district(_labels(table.codes), geoms, outline)
+    clipped, outside = clip_to_district(feature_labels(table.codes), geoms, outline)
     for c in outside:
         report.add(
             "warning",
@@ -171,7 +169,7 @@ def build_report(
     grid_codes, grid_geoms = [g.code for g in grids], [g.geometry for g in grids]
     rows = crosswalk(geoms, grid_codes, grid_geoms)
     found = find_conflicts(
-        _labels(codes), geoms, grid_codes, grid_geoms, _district(conn, adcode), rows
+        feature_labels(codes), geoms, grid_codes, grid_geoms, _district(conn, adcode), rows
     )
     found = [c for c in found if c.kind != OUTSIDE] + list(outside)
     layers_repo.replace_report(conn, adcode, layer_id, rows, found)
@@ -239,121 +237,3 @@ def report(engine: Engine, layer_id: int, principal: Principal | None = None) ->
         return {"layer": layer, "summary": layer["summary"],
                 "crosswalk": layers_repo.crosswalk_rows(conn, a, layer_id),
                 "conflicts": layers_repo.conflicts(conn, a, layer_id)}  # fmt: skip
-
-
-def propose(
-    engine: Engine, district: str, *, min_area_m2: float = 20_000.0, actor: Actor | None = None
-) -> dict:
-    """Overlay the district's departmental layers into a proposed unified grid (a layer)."""
-    where = {"object_type": "layer", "district": district}
-    with audit.audited(engine, actor, "layer.propose", **where):
-        return _propose(engine, district, min_area_m2, actor, where)
-
-
-def _propose(engine: Engine, district: str, min_area_m2: float, actor, where: dict) -> dict:  # type: ignore[no-untyped-def]
-    with engine.begin() as conn:
-        units_repo.lock_district(conn, district)
-        layers = [x for x in layers_repo.list_layers(conn, district) if x["kind"] == "departmental"]
-        if not layers:
-            raise InvalidInput(f"district {district} has no departmental layers to overlay")
-        communities = units_repo.shapes(conn, district, ["community"])
-        if not communities:
-            raise InvalidInput(
-                f"district {district} has no communities; a proposal never crosses community "
-                "boundaries, so import communities first"
-            )
-        inputs = []
-        for x in layers:
-            codes, _, geoms = layers_repo.feature_shapes(conn, district, x["layer_id"])
-            inputs.append((_labels(codes), geoms))
-        proposed = propose_unified_grid(
-            inputs, [c.code for c in communities], [c.geometry for c in communities],
-            min_area_m2=min_area_m2,
-        )  # fmt: skip
-        names = {c.code: c.name for c in communities}
-        layer_id, version = layers_repo.upsert_layer(
-            conn, adcode=district, kind=PROPOSAL, department=PROPOSAL,
-            name="proposed unified grid", source=", ".join(x["department"] for x in layers),
-            crs="EPSG:4326",
-        )  # fmt: skip
-        geoms = [p.geometry for p in proposed]
-        layers_repo.replace_features(
-            conn, district, layer_id, [p.code for p in proposed],
-            [f"{names.get(p.parent_code, '')}第{int(p.code[-3:])}网格" for p in proposed],
-            geoms, areas_m2(geoms),
-        )  # fmt: skip
-        summary = build_report(conn, district, layer_id)
-        detail = {"grids": len(proposed), "version": version, "min_area_m2": min_area_m2}
-        audit.record(conn, actor, "layer.propose", object_ids=[layer_id], detail=detail, **where)
-    return {"layer_id": layer_id, "version": version, "grids": len(proposed), "summary": summary}
-
-
-def adopt(
-    engine: Engine,
-    layer_id: int,
-    resolution: int,
-    principal: Principal | None = None,
-    actor: Actor | None = None,
-) -> dict:
-    """Make a proposal the district's unified grid, in one transaction.
-
-    Its grids replace the district's, the H3 index is rebuilt, and the report of every layer
-    of the district is recomputed against the new grids (no crosswalk or conflict keeps
-    naming a removed grid). Refused with Conflict, nothing changed, while unrevoked keys are
-    scoped to grids the adoption would remove.
-    """
-    where = {"object_type": "layer", "object_ids": [layer_id]}
-    with audit.audited(engine, actor, "layer.adopt", **where):
-        return _adopt(engine, layer_id, resolution, principal, actor, where)
-
-
-def _adopt(  # type: ignore[no-untyped-def]
-    engine: Engine, layer_id: int, resolution: int, principal, actor, where: dict
-) -> dict:
-    with engine.begin() as conn:
-        layer = layer_or_404(conn, layer_id, principal)
-        if layer["kind"] != PROPOSAL:
-            raise InvalidInput(f"layer {layer_id} is a departmental layer, not a proposal")
-        adcode = layer["adcode"]
-        units_repo.lock_district(conn, adcode)
-        codes, names, geoms = layers_repo.feature_shapes(conn, adcode, layer_id)
-        removed = units_repo.codes(conn, adcode, Level.GRID.value) - set(codes)
-        _refuse_if_keys_hold(conn, layer_id, removed)
-        units_repo.delete_units(conn, adcode, removed)
-        table = FeatureTable(
-            geometries=np.asarray(geoms, dtype=object),
-            codes=list(codes),
-            names=list(names),
-            parent_codes=[c[:12] for c in codes],
-            source=f"proposal layer {layer_id}",
-        )
-        wgs84 = parse_crs("EPSG:4326")
-        result, _ = import_in(conn, table, Level.GRID, wgs84, adcode, False, False)
-        layers_repo.set_status(conn, adcode, layer_id, "adopted")
-        state = cells.rebuild_in(conn, adcode, resolution)
-        reports = [x["layer_id"] for x in layers_repo.list_layers(conn, adcode)]
-        for other in reports:
-            build_report(conn, adcode, other)
-        detail = {"grids": len(codes), "removed": len(removed), **result.written}
-        audit.record(conn, actor, "layer.adopt", district=adcode, detail=detail, **where)
-    return {
-        "layer_id": layer_id,
-        "adopted": True,
-        "removed_grids": sorted(removed),
-        "reports_rebuilt": reports,
-        "import": result.to_dict(),
-        "index": state,
-    }
-
-
-def _refuse_if_keys_hold(conn: Connection, layer_id: int, removed: set[str]) -> None:
-    blocking = keys_repo.active_scoped_to(conn, sorted(removed))
-    if not blocking:
-        return
-    listed = "; ".join(f"key {k['prefix']} ({', '.join(k['grids'])})" for k in blocking)
-    raise errors.Conflict(
-        f"adopting layer {layer_id} would remove grids that {len(blocking)} active key(s) "
-        f"are scoped to: {listed}. Revoke those keys, or scope them to grids the proposal "
-        "keeps, then adopt again; nothing was changed",
-        blocking_keys=blocking,
-    )

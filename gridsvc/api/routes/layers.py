@@ -22,7 +22,7 @@ from gridsvc.api.responses import GEOJSON, GeoJSONResponse
 from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, Principal, authorize, require_district, target_district
 from gridsvc.repositories import layers as layers_repo
-from gridsvc.services import imports, layers
+from gridsvc.services import adoption, imports, layers
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 LayerImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "layer.import"))]
@@ -136,7 +136,7 @@ def propose(
     min_area_m2: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)] = 20_000.0,
 ) -> dict:
     adcode = target_district(principal, district, settings.default_district)
-    return layers.propose(engine, adcode, min_area_m2=min_area_m2, actor=actor)
+    return adoption.propose(engine, adcode, min_area_m2=min_area_m2, actor=actor)
 
 
 @router.post("/{layer_id}/adopt", summary="Adopt a proposal as the unified grid")
@@ -148,6 +148,6 @@ def adopt(
     principal: Adopter,
     actor: CurrentActor,
 ) -> dict:
-    result = layers.adopt(engine, layer_id, settings.h3_resolution, principal, actor)
+    result = adoption.adopt(engine, layer_id, settings.h3_resolution, principal, actor)
     locators.invalidate()
     return jsonable_encoder(result)
