@@ -2,8 +2,9 @@
 
 Starts ``gridsvc serve`` on a throwaway embedded PostGIS loaded with the demo district,
 then sends ``GET /api/v1/locate`` at a constant rate from client threads, each request
-timed from its scheduled send time (so a slow server cannot hide queueing). Target: p99
-under 10 ms at 200 requests/s.
+timed from its scheduled send time (so a slow server cannot hide queueing). Every request
+passes what any request passes: the problem catch-all, the body-limit middleware, the key
+check and the district scope. Target: p99 under 10 ms at 200 and at 400 requests/s.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bench.common import demo_server, print_table
 
 TARGET_P99_MS = 10.0
 HEADLINE = "locate-http-p99-ms-at-200rps"
+HEADLINE_400 = "locate-http-p99-ms-at-400rps"
 
 
 def run_rate(port: int, key: str, paths: list[str], rate: float, seconds: float) -> dict:
@@ -72,7 +74,7 @@ def run_rate(port: int, key: str, paths: list[str], rate: float, seconds: float)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Run the benchmark; returns the headline (p99 ms at 200 requests/s)."""
+    """Run the benchmark; returns the headlines (p99 ms at 200 and 400 requests/s)."""
     p = argparse.ArgumentParser(prog="bench http_locate")
     p.add_argument("--district", default="530302")
     p.add_argument("--seconds", type=float, default=15.0)
@@ -93,4 +95,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         [[r["rate"], r["requests"], r["errors"], r["p50"], r["p95"], r["p99"], r["max"],
           "met" if r["p99"] < TARGET_P99_MS else "missed"] for r in rows],
     )  # fmt: skip
-    return {HEADLINE: round(rows[0]["p99"], 2)}
+    return {HEADLINE: round(rows[0]["p99"], 2), HEADLINE_400: round(rows[1]["p99"], 2)}
