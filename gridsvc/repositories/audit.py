@@ -23,11 +23,13 @@ class AuditFilter:
     until: datetime | None = None
 
 
+#: One statement, compiled once (values are bound per call): an entry costs one round trip.
+_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.entry_id)
+
+
 def insert_entry(conn: Connection, **values: object) -> int:
     """Append one entry; returns its id."""
-    return conn.execute(
-        insert(AuditEntry).values(**values).returning(AuditEntry.entry_id)
-    ).scalar_one()
+    return conn.execute(_INSERT, values).scalar_one()
 
 
 def _where(f: AuditFilter) -> list:
