@@ -126,11 +126,23 @@ class LocatorCache:
 
     def get(self, engine: Engine, adcode: str) -> Locator | None:
         """The district's locator, current to within ``recheck_seconds``; None if unindexed."""
-        now = time.monotonic()
-        entry = self._entries.get(adcode)
-        if entry and now - entry.checked < self.recheck_seconds:
+        entry = self._fresh(adcode)
+        if entry:
             return entry.locator
-        with self._lock, _snapshot(engine) as conn:
+        with self._lock:
+            entry = self._fresh(adcode)  # another thread may have checked while we waited
+            return entry.locator if entry else self._load(engine, adcode)
+
+    def _fresh(self, adcode: str) -> _Entry | None:
+        """The district's entry when it was checked within ``recheck_seconds``."""
+        entry = self._entries.get(adcode)
+        if entry and time.monotonic() - entry.checked < self.recheck_seconds:
+            return entry
+        return None
+
+    def _load(self, engine: Engine, adcode: str) -> Locator | None:
+        """Re-read the district's index state; rebuild its locator if the version moved."""
+        with _snapshot(engine) as conn:
             state = cells_repo.state(conn, adcode, self.resolution)
             if state is None:
                 self._entries.pop(adcode, None)
@@ -143,7 +155,7 @@ class LocatorCache:
                 # a grid deleted without a rebuild (by hand) matches nothing, never fails
                 gone = shapely.Polygon()
                 aligned = np.asarray([by_code.get(c, gone) for c in index.codes], dtype=object)
-                entry = _Entry(state["version"], Locator(index, aligned), now)
+                entry = _Entry(state["version"], Locator(index, aligned), 0.0)
                 self._entries[adcode] = entry
-            entry.checked = now
+            entry.checked = time.monotonic()
             return entry.locator

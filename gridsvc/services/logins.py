@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gridsvc import sessions
 from gridsvc.auth import Principal
@@ -45,15 +45,7 @@ def log_in(
         sessions_repo.insert_session(
             conn, id_hash=id_hash, key_prefix=principal.key_prefix, hours=hours, address=address
         )
-        audit.record(
-            conn,
-            Actor.of(principal, address),
-            "session.login",
-            object_type="key",
-            object_ids=[principal.key_prefix],
-            district=principal.district,
-            detail={"hours": hours},
-        )
+        _record(conn, "session.login", principal, address, detail={"hours": hours})
     return token, principal
 
 
@@ -73,12 +65,24 @@ def log_out(
     with engine.begin() as conn:
         ended = sessions_repo.revoke(conn, id_hash) is not None
         if ended:
-            audit.record(
-                conn,
-                Actor.of(principal, address),
-                "session.logout",
-                object_type="key",
-                object_ids=[principal.key_prefix],
-                district=principal.district,
-            )
+            _record(conn, "session.logout", principal, address)
     return ended
+
+
+def _record(
+    conn: Connection,
+    action: str,
+    principal: Principal,
+    address: str | None,
+    detail: dict | None = None,
+) -> None:
+    """Audit a session event of ``principal``'s key."""
+    audit.record(
+        conn,
+        Actor.of(principal, address),
+        action,
+        object_type="key",
+        object_ids=[principal.key_prefix],
+        district=principal.district,
+        detail=detail,
+    )

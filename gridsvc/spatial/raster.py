@@ -45,9 +45,8 @@ BLOCK = 1 << 16  # points looked up at a time (keeps the temporaries in cache)
 
 
 @dataclass(frozen=True)
-class Raster:
-    """Cell values (grid id, -1 outside, -2 - row for boundary row ``row``) and, per boundary
-    row, candidate grid ids (CSR, ascending) and whether the row is closed."""
+class Frame:
+    """Origin (degrees), cell size (degrees) and cell counts of a raster."""
 
     x0: float
     y0: float
@@ -55,6 +54,13 @@ class Raster:
     dy: float
     nx: int
     ny: int
+
+
+@dataclass(frozen=True)
+class Raster(Frame):
+    """A frame's cell values (grid id, -1 outside, -2 - row for boundary row ``row``) and,
+    per boundary row, candidate grid ids (CSR, ascending) and whether the row is closed."""
+
     values: np.ndarray  # int32, nx * ny + 1; the last entry (-1) answers points outside
     cand_ptr: np.ndarray  # int64, boundary rows + 1
     cand_ids: np.ndarray  # int32
@@ -98,19 +104,7 @@ class Raster:
         return flat
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """Origin (degrees), cell size (degrees) and cell counts of a raster."""
-
-    x0: float
-    y0: float
-    dx: float
-    dy: float
-    nx: int
-    ny: int
-
-
-def _frame(bounds: np.ndarray, max_cells: int) -> _Frame:
+def _frame(bounds: np.ndarray, max_cells: int) -> Frame:
     """Cells about square on the ground, at most ``max_cells``, one spare on every side."""
     xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     stretch = max(float(np.cos(np.radians((ymin + ymax) / 2))), 0.01)  # m east per m north
@@ -120,7 +114,7 @@ def _frame(bounds: np.ndarray, max_cells: int) -> _Frame:
         dy, dx = side, side / stretch
         nx, ny = int(np.ceil((xmax - xmin) / dx)) + 2, int(np.ceil((ymax - ymin) / dy)) + 2
         if nx * ny <= most:
-            return _Frame(xmin - dx, ymin - dy, dx, dy, nx, ny)
+            return Frame(xmin - dx, ymin - dy, dx, dy, nx, ny)
         side *= 1.01
 
 
@@ -139,7 +133,7 @@ def _ramp(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_cells(
-    f: _Frame, a: np.ndarray, b: np.ndarray, ids: np.ndarray, grow: float
+    f: Frame, a: np.ndarray, b: np.ndarray, ids: np.ndarray, grow: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """(cell, id) pairs: the cells that pieces of edges a→b, their boxes grown by ``grow``
     degrees, overlap."""
@@ -159,7 +153,7 @@ def _edge_cells(
 
 
 def _spans(
-    f: _Frame, a: np.ndarray, b: np.ndarray, ids: np.ndarray
+    f: Frame, a: np.ndarray, b: np.ndarray, ids: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Runs of cells [start, stop) in one row whose centres lie inside grid ``id`` by the
     even-odd rule: (start, stop, id)."""
