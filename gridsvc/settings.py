@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         default=None,
         description="Key signing session cookies; unset = a random one kept in GRIDSVC_HOME",
     )
+    pii_key: str | None = Field(
+        default=None,
+        description="Key sealing personal data (base64 of 32 bytes); unset = a random one "
+        "kept in GRIDSVC_HOME/pii-key. Back it up: sealed values cannot be read without it",
+    )
     session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a login session")
     cookie_secure: Literal["auto", "true", "false"] = Field(
         default="auto",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 
@@ -15,25 +13,13 @@ from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import audit, grids, health, keys, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
+from gridsvc.keyfiles import keyring, session_secret
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings, get_settings
 from maps.routes import pages as map_pages
 from maps.routes import tiles as map_tiles
 from maps.tiles import TileCache
-
-
-def session_secret(settings: Settings) -> str:
-    """The configured session secret, or a random one kept (0600) in the state directory."""
-    if settings.session_secret:
-        return settings.session_secret
-    path = settings.home / "session-secret"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(32) + "\n")
-    return path.read_text().strip()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.locators = LocatorCache(settings.h3_resolution)
             app.state.principals = PrincipalCache(settings.key_cache_seconds)
             app.state.session_secret = session_secret(settings)
+            app.state.keyring = keyring(settings)
             tiles = TileCache(engine, settings.tile_cache_entries)
             tiles.open()
             stack.callback(tiles.close)
