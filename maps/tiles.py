@@ -8,6 +8,7 @@ transaction that writes units, layers, their reports or the H3 index, whoever wr
 once a second (one small query), and at the next request after this process committed a
 transaction through its engine; a tile is thus never older than its data by more than a
 second. H3 tiles are also keyed by the in-memory index they were drawn from (``LocatorCache``).
+Element layers (``elements``, ``heat``) are drawn by ``maps.element_tiles``.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from gridsvc.repositories import tiles as tiles_repo
 from gridsvc.repositories.tiles import EXTENT, TilePool, TileSpec
 from gridsvc.services.cells import LocatorCache
 from gridsvc.spatial import h3cells
+from maps import element_tiles
 
 UNIT_LAYERS = {"district": "district", "streets": "street", "communities": "community",
                "grids": "grid"}  # fmt: skip
-LAYERS = (*UNIT_LAYERS, "dept", "conflicts", "h3")
+LAYERS = (*UNIT_LAYERS, "dept", "conflicts", "h3", *element_tiles.LAYERS)
 MAX_ZOOM = 22
 MIN_H3_RES = 5
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
@@ -191,11 +193,14 @@ def _mark_committed(conn) -> None:  # type: ignore[no-untyped-def]
 def render(
     cache: TileCache, locators: LocatorCache, engine: Engine, principal: Principal, layer: str,
     z: str, x: str, y: str, *, district: str | None = None, layer_id: int | None = None,
-    shift: str | None = None,
+    shift: str | None = None, kind: str | None = None, tag: str | None = None,
 ) -> Tile:  # fmt: skip
     """The tile ``layer/z/x/y`` as the caller may see it, from the cache when current."""
     authorize(principal, Action.READ_UNITS)
     zoom, col, row = parse_tile(layer, z, x, y)
+    query = None
+    if layer in element_tiles.LAYERS:
+        query = element_tiles.element_query(principal, layer, zoom, kind, tag)
     if layer in ("dept", "conflicts"):
         authorize(principal, Action.READ_LAYERS)
         if layer_id is None:
@@ -213,12 +218,19 @@ def render(
         found = (locators.get(engine, a) for a in adcodes)
         sources = tuple(loc.index for loc in found if loc is not None)
     key = (version, layer, layer_id, shift, scope, zoom, col, row,
-           tuple(cache.token(s) for s in sources))  # fmt: skip
+           tuple(cache.token(s) for s in sources), query)  # fmt: skip
     tile = cache.get(key)
     if tile is None:
         dx, dy = gcj02_shift(zoom, col, row) if shift == "gcj02" else (0.0, 0.0)
         spec = TileSpec(zoom, col, row, dx, dy)
-        data = b"" if scope.nothing else _draw(cache, key, spec, sources)
+        if scope.nothing:
+            data = b""
+        elif query is not None:
+            versions = {scope.district: version} if scope.district else dict(version)
+            bounds = tile_bounds(zoom, col, row)
+            data = element_tiles.draw(cache, layer, spec, bounds, versions, scope.district, query)
+        else:
+            data = _draw(cache, key, spec, sources)
         tile = Tile(data, '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"')
         cache.put(key, tile)
     return tile

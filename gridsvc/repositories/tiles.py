@@ -62,24 +62,28 @@ _COLUMNS = {
 }
 
 
-def _geom(expr: str, spec: TileSpec) -> str:
+def geom_sql(expr: str, spec: TileSpec) -> str:
     """The projected, clipped geometry expression for ``expr`` (lon/lat degrees)."""
     if spec.shifted:
         expr = f"ST_Translate({expr}, %(dx)s, %(dy)s)"
     return f"ST_AsMVTGeom(ST_Transform({expr}, 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true)"
 
 
+def bbox_sql(spec: TileSpec) -> str:
+    """The envelope (lon/lat, with the buffer, moved back by the shift) rows must meet."""
+    return f"ST_Translate({_FILTER}, -%(dx)s, -%(dy)s)" if spec.shifted else _FILTER
+
+
 def _sql(name: str, table: str, spec: TileSpec, where: Sequence[str]) -> str:
-    bbox = f"ST_Translate({_FILTER}, -%(dx)s, -%(dy)s)" if spec.shifted else _FILTER
-    conditions = " AND ".join([f"t.geom && {bbox}", *where])
+    conditions = " AND ".join([f"t.geom && {bbox_sql(spec)}", *where])
     return (
         f"SELECT ST_AsMVT(q, '{name}', {EXTENT}, 'geom') FROM ("
-        f"SELECT {_COLUMNS[table]}, {_geom('t.geom', spec)} AS geom "
+        f"SELECT {_COLUMNS[table]}, {geom_sql('t.geom', spec)} AS geom "
         f"FROM {table} t WHERE {conditions}) q"
     )
 
 
-def _params(spec: TileSpec, **extra: object) -> dict:
+def tile_params(spec: TileSpec, **extra: object) -> dict:
     return {
         "z": Int4(spec.z), "x": Int4(spec.x), "y": Int4(spec.y),
         "dx": float(spec.dx), "dy": float(spec.dy), **extra,
@@ -124,7 +128,7 @@ class TilePool:
         raise AssertionError("unreachable")
 
 
-def _run(conn: Connection, sql: str, params: dict) -> bytes:
+def run_tile(conn: Connection, sql: str, params: dict) -> bytes:
     with conn.cursor() as cur:
         row = cur.execute(sql, params, prepare=True, binary=True).fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
@@ -140,16 +144,16 @@ def unit_tile(
         where.append("t.adcode = %(adcode)s")
     if codes is not None:
         where.append("t.code = ANY(%(codes)s::text[])")
-    params = _params(spec, level=level, adcode=adcode, codes=list(codes or []))
-    return _run(conn, _sql(name, "units", spec, where), params)
+    params = tile_params(spec, level=level, adcode=adcode, codes=list(codes or []))
+    return run_tile(conn, _sql(name, "units", spec, where), params)
 
 
 def layer_tile(conn: Connection, spec: TileSpec, name: str, adcode: str, layer_id: int) -> bytes:
     """Features (``name`` = 'dept') or conflicts ('conflicts') of a departmental layer."""
     table = "layer_conflicts" if name == "conflicts" else "dept_grids"
     where = ["t.adcode = %(adcode)s", "t.layer_id = %(layer_id)s"]
-    params = _params(spec, adcode=adcode, layer_id=Int8(layer_id))
-    return _run(conn, _sql(name, table, spec, where), params)
+    params = tile_params(spec, adcode=adcode, layer_id=Int8(layer_id))
+    return run_tile(conn, _sql(name, table, spec, where), params)
 
 
 _ARRAYS = (
@@ -166,10 +170,10 @@ def hexagon_tile(
     """Hexagons given as lon/lat WKB polygons with their ``h3`` and ``count`` attributes."""
     if not wkb:
         return b""
-    geom = _geom("ST_GeomFromWKB(a.wkb, 4326)", spec)
+    geom = geom_sql("ST_GeomFromWKB(a.wkb, 4326)", spec)
     sql = _ARRAYS.format(name=name, extent=EXTENT, geom=geom)
-    params = _params(spec, wkb=list(wkb), h3=list(h3), count=[int(c) for c in count])
-    return _run(conn, sql, params)
+    params = tile_params(spec, wkb=list(wkb), h3=list(h3), count=[int(c) for c in count])
+    return run_tile(conn, sql, params)
 
 
 def layer_district(conn: Connection, layer_id: int) -> str | None:

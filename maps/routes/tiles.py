@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from gridsvc.api.deps import CurrentPrincipal
 from gridsvc.api.params import MAX_ID, District
+from ingest.kinds import KINDS
 from maps import tiles
 from maps.tiles import TileCache
 
@@ -21,6 +22,11 @@ CACHE_CONTROL = "private, max-age=60"  # tiles depend on the caller's role and s
 
 class Shift(StrEnum):
     gcj02 = "gcj02"
+
+
+Kind = StrEnum("Kind", {k: k for k in KINDS})  # type: ignore[misc]
+#: A care-tag code (SPEC §8: elderly_alone, left_behind_child, …; the list is configurable).
+TAG = r"^[a-z][a-z0-9_]{0,39}$"
 
 
 def tile_cache(request: Request) -> TileCache:
@@ -38,7 +44,11 @@ def _matches(header: str | None, etag: str) -> bool:
 DESCRIPTION = (
     "Layers `district`, `streets`, `communities`, `grids` (attributes code, name, level, "
     "parent_code, area_m2), `dept` and `conflicts` (need `layer_id`), `h3` (attributes h3, "
-    "count). An empty tile is `204 No Content`. `shift=gcj02` moves geometries by the GCJ-02 "
+    "count). `elements`: at zoom ≥ 15 one feature per element (element_id, kind, category, "
+    "tags, name — none for people —, status, severity, grid_code; people only for admins and "
+    "grid leaders), below 15 one point per H3 cell (h3, count and a count per kind); "
+    "`heat`: H3 hexagons with the count of elements of `kind` or with care tag `tag`. "
+    "An empty tile is `204 No Content`. `shift=gcj02` moves geometries by the GCJ-02 "
     "offset at the tile centre, to overlay Amap/Tencent basemaps."
 )
 
@@ -63,11 +73,16 @@ async def get_tile(
         int | None, Query(ge=1, le=MAX_ID, description="for dept and conflicts")
     ] = None,
     shift: Shift | None = None,
+    kind: Annotated[Kind | None, Query(description="elements and heat: only this kind")] = None,
+    tag: Annotated[
+        str | None, Query(pattern=TAG, description="elements and heat: only this care tag")
+    ] = None,
 ) -> Response:  # fmt: skip
     state = request.app.state  # read here, not as dependencies: no thread hop for each
     tile = await run_in_threadpool(
         tiles.render, tile_cache(request), state.locators, state.engine, principal, layer,
         z, x, y, district=district, layer_id=layer_id, shift=shift.value if shift else None,
+        kind=kind.value if kind else None, tag=tag,
     )  # fmt: skip
     headers = {"ETag": tile.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization, Cookie"}
     if _matches(request.headers.get("if-none-match"), tile.etag):

@@ -1,0 +1,161 @@
+"""Element tile layers (人、地、物、情、组织 on the command map): ``elements`` and ``heat``.
+
+``elements`` at zoom ≥ 15 draws elements one by one (element_id, kind, category, tags, name
+— none for people —, status, severity, grid_code); below 15 one point per H3 cell at the
+cell's centre with ``count`` and a count per kind. ``heat`` draws H3 hexagons with the
+``count`` of the elements that carry a care tag (``tag``) or are of a kind (``kind``), at
+every zoom. The resolution follows the zoom (``resolution``: a cell is 10–20 px wide) and
+stops at 10 (~0.015 km²): counts never come finer than a few buildings.
+
+Roles: individual people (kinds person and staff) only for admins and grid leaders; other
+roles get them as counts only (asking for their points is Forbidden). A grid leader sees
+the elements of its own grids only, points and counts alike. Counts per cell are computed
+once per district, data version, resolution, grid scope and tag (``TileCache.derived``), so
+a change to ``elements`` (its data-version triggers) makes new ones; tiles only pick cells.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from gridsvc.auth import Principal, Role
+from gridsvc.errors import Forbidden
+from gridsvc.repositories import element_tiles as repo
+from gridsvc.repositories import tiles as tiles_repo
+from gridsvc.repositories.tiles import EXTENT, TileSpec
+from gridsvc.spatial import h3cells
+from ingest.kinds import KINDS
+
+if TYPE_CHECKING:
+    from maps.tiles import TileCache
+
+LAYERS = ("elements", "heat")
+POINT_ZOOM = 15
+MIN_RES, MAX_RES = 5, 10
+PEOPLE_ROLES = frozenset({Role.ADMIN, Role.GRID_LEADER})
+_KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class ElementQuery:
+    """What an element tile shows (part of its cache key): filters and the caller's reach."""
+
+    kind: str | None
+    tag: str | None
+    people: bool  # the caller may see individual people
+    grids: tuple[str, ...] | None  # a grid leader's own grids; None = no grid limit
+
+
+def sees_people(principal: Principal) -> bool:
+    """Whether the caller may see individual people (admins; grid leaders in their grids)."""
+    return principal.role in PEOPLE_ROLES
+
+
+def element_query(
+    principal: Principal, layer: str, zoom: int, kind: str | None, tag: str | None
+) -> ElementQuery:
+    """The query of an element tile; Forbidden for people's points to a role without them."""
+    people = sees_people(principal)
+    if layer == "elements" and zoom >= POINT_ZOOM and kind in repo.PERSONAL and not people:
+        raise Forbidden(
+            f"role '{principal.role}' may not see individual people (kind '{kind}'); "
+            "the heat layer and the grid card give their counts"
+        )
+    grids = tuple(sorted(principal.grid_codes)) if principal.grid_scoped else None
+    return ElementQuery(kind, tag, people, grids)
+
+
+def resolution(z: int) -> int:
+    """The H3 resolution of counts drawn at zoom ``z`` (5 at z ≤ 9, 10 from z 14)."""
+    return max(MIN_RES, min(z - 4, MAX_RES))
+
+
+def draw(
+    cache: TileCache,
+    layer: str,
+    spec: TileSpec,
+    bounds: tuple[float, float, float, float],
+    versions: dict[str, object],
+    district: str | None,
+    query: ElementQuery,
+) -> bytes:
+    """The MVT of ``layer`` for a tile with lon/lat ``bounds``; ``versions`` per district."""
+    if layer == "elements" and spec.z >= POINT_ZOOM:
+        shown = [k for k in KINDS if query.people or k not in repo.PERSONAL]
+        kinds = [query.kind] if query.kind else shown
+        return cache.db.run(
+            lambda c: repo.point_tile(c, spec, district, query.grids, kinds, query.tag)
+        )
+    res = resolution(spec.z)
+    found = [
+        _near(_counts(cache, a, v, res, query), spec, bounds, layer) for a, v in versions.items()
+    ]
+    cells = np.concatenate([np.zeros(0, np.uint64), *(f["cells"] for f in found)])
+    if not cells.size:
+        return b""
+    matrix = np.concatenate([f["matrix"] for f in found])
+    count = matrix[:, _KIND_INDEX[query.kind]] if query.kind else matrix.sum(axis=1)
+    keep = count > 0
+    cells, matrix, count = cells[keep], matrix[keep], count[keep]
+    if not cells.size:
+        return b""
+    names = h3cells.cells_to_str(cells).tolist()
+    if layer == "heat":
+        wkb = shapely.to_wkb(h3cells.cell_polygons(cells)).tolist()
+        return cache.db.run(
+            lambda c: tiles_repo.hexagon_tile(c, spec, "heat", wkb, names, count.tolist())
+        )
+    lon, lat = (np.concatenate([f[k] for f in found])[keep].tolist() for k in ("lng", "lat"))
+    counts = {"count": count.tolist()}
+    if not query.kind:
+        counts.update({k: matrix[:, i].tolist() for k, i in _KIND_INDEX.items()})
+    return cache.db.run(lambda c: repo.cell_point_tile(c, spec, lon, lat, names, counts))
+
+
+def _counts(cache: TileCache, adcode: str, version: object, res: int, query: ElementQuery) -> dict:
+    """Cells at ``res`` of one district with a count per kind (rows: cells, columns: KINDS)."""
+    key = ("elements", adcode, version, res, query.grids, query.tag)
+
+    def make() -> dict:
+        rows = cache.db.run(
+            lambda c: repo.cell_counts(c, res, adcode, query.grids, KINDS, query.tag)
+        )
+        return aggregate(rows, res)
+
+    return cache.derived(key, make)
+
+
+def aggregate(rows: list[tuple[int, str, int]], res: int) -> dict:
+    """(cell, kind, count) rows as sorted unique cells, a count matrix and cell centres."""
+    raw = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)).view(np.uint64)
+    kind = np.fromiter((_KIND_INDEX[r[1]] for r in rows), dtype=np.int64, count=len(rows))
+    number = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
+    cells, inverse = np.unique(raw, return_inverse=True)
+    matrix = np.zeros((cells.size, len(KINDS)), dtype=np.int64)
+    np.add.at(matrix, (inverse, kind), number)
+    lng, lat = h3cells.cell_centres(cells) if cells.size else (np.zeros(0), np.zeros(0))
+    pad = 1.5 * h3cells.edge_length_m(res) / 111_320.0  # centre to vertex, degrees of lat
+    return {"cells": cells, "matrix": matrix, "lng": lng, "lat": lat, "pad": pad}
+
+
+def _near(agg: dict, spec: TileSpec, bounds: tuple[float, float, float, float], layer: str) -> dict:
+    """The cells of ``agg`` drawn on the tile: centres inside it, grown by the tile buffer
+    (points) or by a cell's radius too (hexagons); bounds moved back by the shift."""
+    w, s, e, n = bounds
+    margin = (e - w) * 64 / EXTENT
+    w, e, s, n = (
+        w - spec.dx - margin,
+        e - spec.dx + margin,
+        s - spec.dy - margin,
+        n - spec.dy + margin,
+    )
+    lat_pad = agg["pad"] if layer == "heat" else 0.0
+    lng_pad = lat_pad / max(math.cos(math.radians(max(abs(s), abs(n)))), 0.05)
+    inside_lng = (agg["lng"] >= w - lng_pad) & (agg["lng"] <= e + lng_pad)
+    hit = inside_lng & (agg["lat"] >= s - lat_pad) & (agg["lat"] <= n + lat_pad)
+    return {k: (v[hit] if isinstance(v, np.ndarray) else v) for k, v in agg.items()}
