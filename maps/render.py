@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 import folium
 from branca.element import Element, Figure
 
+from ingest.kinds import CARE_TAGS, KINDS
 from maps import assets
 from maps.basemap import Basemap
 
@@ -69,12 +70,49 @@ BASE_LAYERS: tuple[LayerDef, ...] = (
     LayerDef("h3", "mvt", "layer.h3", group="analysis", source="h3", style="h3", min_zoom=14,
              visible=False, legend="h3"),
 )  # fmt: skip
+PEOPLE_ROLES = ("admin", "grid_leader")  # roles that see individual people
+
+
+def _element_layer(kind: str, roles: tuple[str, ...] | None = None) -> LayerDef:
+    return LayerDef(
+        f"el-{kind}",
+        "elements",
+        f"layer.el.{kind}",
+        group="elements",
+        source="elements",
+        params={"kind": kind},
+        style=kind,
+        min_zoom=11,
+        visible=False,
+        legend="elements",
+        roles=roles,
+    )
+
+
+ELEMENT_LAYERS: tuple[LayerDef, ...] = (
+    _element_layer("place"),
+    _element_layer("thing"),
+    _element_layer("organisation"),
+    _element_layer("situation"),
+    _element_layer("person", PEOPLE_ROLES),
+    LayerDef(
+        "heat",
+        "heat",
+        "layer.heat",
+        group="elements",
+        source="heat",
+        params={"tag": "elderly_alone"},
+        min_zoom=9,
+        visible=False,
+        legend="heat",
+    ),
+)
 _REGISTERED: list[LayerDef] = []
 
 
 def register_layer(layer: LayerDef) -> None:
     """Add a layer to every map page (later features: people, cameras, cases…)."""
-    if any(existing.id == layer.id for existing in (*BASE_LAYERS, *_REGISTERED)):
+    if any(existing.id == layer.id for existing in (*BASE_LAYERS, *ELEMENT_LAYERS, *_REGISTERED)):
         raise ValueError(f"a map layer with id '{layer.id}' is already registered")
     _REGISTERED.append(layer)
 
@@ -113,7 +151,7 @@ class PageContext:
 
 
 def page_layers(ctx: PageContext) -> list[LayerDef]:
-    layers = [*BASE_LAYERS, *department_layers(ctx.departments), *_REGISTERED]
+    layers = [*BASE_LAYERS, *department_layers(ctx.departments), *ELEMENT_LAYERS, *_REGISTERED]
     return [layer for layer in layers if layer.roles is None or ctx.role in layer.roles]
 
 
@@ -134,6 +172,8 @@ def page_config(ctx: PageContext) -> dict:
         "user": {"role": ctx.role, "grids": list(ctx.own_grids)},
         "basemap": ctx.basemap.to_config(),
         "layers": [layer.to_config() for layer in page_layers(ctx)],
+        "elements": {"kinds": list(KINDS), "tags": list(CARE_TAGS.values()),
+                     "people": ctx.role in PEOPLE_ROLES},
     }  # fmt: skip
 
 

@@ -205,11 +205,21 @@
     defs.forEach(function (def) {
       if (def.legend && !shown[def.legend] && layers[def.id] && map.hasLayer(layers[def.id])) {
         shown[def.legend] = true;
-        html += GridMap.legends[def.legend] ? GridMap.legends[def.legend]() : "";
+        html += GridMap.legends[def.legend] ? GridMap.legends[def.legend](ctx) : "";
       }
     });
     document.getElementById("gs-legend-body").innerHTML = html;
   }
+
+  /* the kinds of the element layers on the map (for their legend) */
+  ctx.shownKinds = function () {
+    return defs.filter(function (d) { return d.type === "elements" && layers[d.id] && map.hasLayer(layers[d.id]); })
+      .map(function (d) { return d.params.kind; });
+  };
+  /* the heat layer's tag or kind is chosen in its legend */
+  document.getElementById("gs-legend-body").addEventListener("change", function (e) {
+    if (e.target && e.target.id === "gs-heat-choice" && GridMap.heat) GridMap.heat.gsChoose(e.target.value);
+  });
 
   /* URL hash: #z/lat/lon&layers=a,b&grid=CODE (lat/lon in WGS 84) */
   function parseHash() {

@@ -11,7 +11,8 @@
   var GridMap = (window.GridMap = window.GridMap || {});
   var t = function (k, a) { return GridMap.i18n.t(k, a); };
 
-  GridMap.PANES = { "gs-analysis": 380, "gs-boundaries": 410, "gs-highlight": 450, "gs-labels": 560 };
+  GridMap.PANES = { "gs-analysis": 380, "gs-boundaries": 410, "gs-highlight": 450, "gs-elements": 470,
+                    "gs-labels": 560 };
   var DEPT_COLOURS = ["#ff8a65", "#ce93d8", "#aed581", "#f06292", "#ffd54f", "#90caf9"];
   var H3_COLOURS = ["#1565c0", "#26a69a", "#ffb300", "#e53935"]; /* 1, 2, 3, 4+ grids */
 
@@ -167,6 +168,80 @@
     }
   });
 
+  /* Key elements (人、地、物、情、组织): one toggle per kind, each a VectorGrid of
+     /tiles/elements?kind=K. From zoom 15 one dot per element; below, one dot per H3 cell
+     at its centre, sized by its count. */
+  GridMap.KIND_COLOURS = {
+    person: "#ff8a65", place: "#64b5f6", thing: "#ffd54f", organisation: "#ba68c8",
+    situation: "#ef5350", staff: "#81c784"
+  };
+  GridMap.HEAT_STEPS = [1, 3, 10, 30, 100, 300];
+  var HEAT_COLOURS = ["#fff59d", "#ffe082", "#ffb74d", "#ff8a65", "#f4511e", "#b71c1c"];
+  function kindStyle(kind) {
+    var colour = GridMap.KIND_COLOURS[kind] || "#b0bec5";
+    return function (props) {
+      if (props.h3) {
+        var n = Number(props.count) || 1;
+        return { radius: Math.min(4 + 2.2 * Math.log(n) / Math.LN2, 26), weight: 1, color: "#0b1526",
+                 opacity: 0.8, fill: true, fillColor: colour, fillOpacity: 0.6 };
+      }
+      var open = props.kind !== "situation" || !props.severity || props.severity >= 1;
+      return { radius: props.kind === "situation" ? 6 : 4, weight: 1.2, color: "#06101f", opacity: 0.9,
+               fill: true, fillColor: colour, fillOpacity: open ? 0.95 : 0.4 };
+    };
+  }
+  function elementTiles(def, ctx, url, style) {
+    var styles = {};
+    styles[def.source] = style;
+    return L.vectorGrid.protobuf(url, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: false,
+      pane: "gs-elements",
+      minZoom: def.min_zoom === null ? 0 : def.min_zoom,
+      maxZoom: def.max_zoom === null ? 22 : def.max_zoom,
+      maxNativeZoom: 18,
+      updateWhenZooming: false,
+      keepBuffer: 1,
+      fetchOptions: { credentials: "same-origin" }
+    });
+  }
+  GridMap.registerLayerType("elements", function (def, ctx) {
+    var kind = (def.params || {}).kind;
+    var layer = elementTiles(def, ctx, ctx.tileUrl(def), kindStyle(kind));
+    layer.gsTiles = layer;
+    return layer;
+  });
+
+  /* the heat layer: hexagons coloured by the count of one care tag or kind; the choice
+     ("tag:elderly_alone", "kind:place") is made in its legend and kept in localStorage */
+  GridMap.heatStyle = function (props) {
+    var n = Number(props.count) || 0, i = 0;
+    while (i + 1 < GridMap.HEAT_STEPS.length && n >= GridMap.HEAT_STEPS[i + 1]) i++;
+    return { weight: 0.5, color: "#3e2723", opacity: 0.5, fill: true, fillColor: HEAT_COLOURS[i],
+             fillOpacity: 0.62 };
+  };
+  GridMap.registerLayerType("heat", function (def, ctx) {
+    var choice = def.params && def.params.tag ? "tag:" + def.params.tag : "kind:place";
+    try { choice = window.localStorage.getItem("gridsvc.heat") || choice; } catch (e) { /* ignore */ }
+    var urlOf = function (c) {
+      var parts = c.split(":"), params = {};
+      params[parts[0]] = parts[1];
+      return ctx.tileUrl(L.extend({}, def, { params: params }));
+    };
+    var layer = elementTiles(def, ctx, urlOf(choice), GridMap.heatStyle);
+    layer.gsTiles = layer;
+    layer.gsChoice = function () { return choice; };
+    layer.gsChoose = function (c) {
+      if (!/^(tag|kind):[a-z_]+$/.test(c) || c === choice) return;
+      choice = c;
+      try { window.localStorage.setItem("gridsvc.heat", c); } catch (e) { /* ignore */ }
+      layer.setUrl(urlOf(c));
+    };
+    GridMap.heat = layer;
+    return layer;
+  });
+
   /* legend key -> HTML (escaped by construction: only i18n text and colours) */
   function swatch(style, label) {
     return '<div class="gs-legend-row"><i style="' + style + '"></i><span>' + label + "</span></div>";
@@ -185,6 +260,32 @@
         return swatch("background:" + c + ";opacity:.8", label);
       });
       return '<div class="gs-legend-head">' + t("legend.h3") + "</div>" + rows.join("");
+    },
+    elements: function (ctx) {
+      var kinds = ctx.shownKinds();
+      if (!kinds.length) return "";
+      var rows = kinds.map(function (k) {
+        return swatch("background:" + GridMap.KIND_COLOURS[k] + ";border-radius:50%;width:12px", t("kind." + k));
+      });
+      return '<div class="gs-legend-head">' + t("legend.elements") + "</div>" + rows.join("") +
+        '<div class="gs-legend-note">' + t("legend.elements.note") + "</div>";
+    },
+    heat: function (ctx) {
+      var layer = GridMap.heat, choice = layer ? layer.gsChoice() : "";
+      var options = ctx.config.elements.tags.map(function (c) { return "tag:" + c; })
+        .concat(ctx.config.elements.kinds.map(function (k) { return "kind:" + k; }));
+      var select = '<select id="gs-heat-choice" class="gs-select" aria-label="' + t("legend.heat.choice") + '">' +
+        options.map(function (o) {
+          var parts = o.split(":"), label = parts[0] === "tag" ? t("tag." + parts[1]) : t("kind." + parts[1]);
+          return '<option value="' + o + '"' + (o === choice ? " selected" : "") + ">" + label + "</option>";
+        }).join("") + "</select>";
+      var steps = GridMap.HEAT_STEPS;
+      var rows = HEAT_COLOURS.map(function (c, i) {
+        var label = i + 1 < steps.length ? (steps[i] === steps[i + 1] - 1 ? String(steps[i]) : steps[i] + "–" + (steps[i + 1] - 1))
+          : "≥" + steps[i];
+        return swatch("background:" + c + ";opacity:.85", label);
+      });
+      return '<div class="gs-legend-head">' + t("legend.heat") + "</div>" + select + rows.join("");
     },
     conflicts: function () {
       return swatch("border:1px solid #ff5252;background:rgba(255,23,68,.45)", t("legend.conflicts"));

@@ -1,4 +1,5 @@
-/* gridsvc command map — the side panel: grid card, point lookup and search. */
+/* gridsvc command map — the side panel: grid card (with its key elements, profile.js),
+   point lookup and search. */
 (function () {
   "use strict";
   var GridMap = (window.GridMap = window.GridMap || {});
@@ -88,6 +89,7 @@
       var zoom = el("button", { type: "button", "class": "gs-btn gs-btn-wide" }, t("card.zoom"));
       zoom.addEventListener("click", function () { fly(); });
       cardBody.appendChild(zoom);
+      cardBody.appendChild(GridMap.renderProfile(c.profile));
       chain(p.code).forEach(function (r) {
         if (names[r[1]] === undefined) nameOf(r[1]).then(function () { if (state.card === c) renderCard(); });
       });
@@ -116,6 +118,10 @@
       var cells = code.length === 15
         ? ctx.getJson(ctx.api("/grids/" + code + "/cells")).catch(function () { return null; })
         : Promise.resolve(null);
+      c.profile = { loading: true };
+      ctx.getJson(ctx.api("/grids/" + code + "/card"))
+        .then(function (card) { c.profile = card; }, function (err) { c.profile = { error: err.message }; })
+        .then(function () { if (state.card === c && !c.loading) renderCard(); });
       return Promise.all([feature, cells]).then(function (res) {
         if (state.card !== c) return;
         c.loading = false;

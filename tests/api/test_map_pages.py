@@ -152,6 +152,25 @@ def test_grid_page_for_a_grid_leader(
     assert client.get(f"/map/grid/{other}", headers=auth(keys["operator"])).status_code == 200
 
 
+def test_element_layers_by_role(client: TestClient, keys: dict[str, str], first_grid: str) -> None:
+    """Element toggles for every map role; the people layer only for those who see people."""
+    people = {"admin": True, "operator": False, "planner": False, "grid_leader": True}
+    for role, sees in people.items():
+        path = f"/map/grid/{first_grid}" if role == "grid_leader" else "/map"
+        config = config_of(client.get(path, headers=auth(keys[role])).text)
+        layers = {layer["id"]: layer for layer in config["layers"]}
+        for kind in ("place", "thing", "organisation", "situation"):
+            layer = layers[f"el-{kind}"]
+            assert layer["type"] == "elements" and layer["source"] == "elements"
+            assert layer["params"] == {"kind": kind} and layer["group"] == "elements"
+            assert not layer["visible"]
+        assert ("el-person" in layers) is sees, role
+        assert layers["heat"]["type"] == "heat" and layers["heat"]["legend"] == "heat"
+        assert config["elements"]["people"] is sees
+        assert "elderly_alone" in config["elements"]["tags"]
+        assert config["elements"]["kinds"][:2] == ["person", "place"]
+
+
 def test_integrator_may_not_open_the_map(client: TestClient, keys: dict[str, str]) -> None:
     r = client.get("/map", headers=auth(keys["integrator"]))
     assert r.status_code == 403 and "无权" in r.text
@@ -165,6 +184,7 @@ def test_static_files_are_served(client: TestClient) -> None:
         ("/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js", "javascript"),
         ("/static/map/app.js", "javascript"),
         ("/static/map/i18n.js", "javascript"),
+        ("/static/map/profile.js", "javascript"),
         ("/static/map/app.css", "text/css"),
     ):
         r = client.get(url)
