@@ -136,6 +136,12 @@ def z_x_y(ctx: Ctx) -> str:
     return "/".join(map(str, ctx.tile))
 
 
+def child_z_x_y(ctx: Ctx) -> str:
+    """A tile one zoom level below ``ctx.tile``, inside it."""
+    z, x, y = ctx.tile
+    return f"{z + 1}/{2 * x}/{2 * y}"
+
+
 TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row((Case(get(lambda c: "/healthz"), {r: 200 for r in ROLES}),)),
     ("GET", "/api/v1/districts"): Row(
@@ -258,6 +264,19 @@ TABLE: dict[tuple[str, str], Row] = {
             Case(
                 get(lambda c: f"/tiles/dept/{z_x_y(c)}.pbf?layer_id={c.layer_id}"),
                 statuses(200, 200, 403, 200, 403, 404),
+            ),
+            # no elements in this database: empty tiles, but people refused to roles without them
+            Case(
+                get(lambda c: f"/tiles/elements/{z_x_y(c)}.pbf"),
+                statuses(204, 204, 204, 204, 403, 204),
+            ),
+            Case(
+                get(lambda c: f"/tiles/elements/{child_z_x_y(c)}.pbf?kind=person"),
+                statuses(204, 403, 204, 403, 403, 204),
+            ),
+            Case(
+                get(lambda c: f"/tiles/heat/{z_x_y(c)}.pbf?tag=elderly_alone"),
+                statuses(204, 204, 204, 204, 403, 204),
             ),
         )
     ),
