@@ -201,7 +201,9 @@ EXPECTED_A = {
 }
 
 
-def insert_rows(conn: Connection, adcode: str, rows: list[dict]) -> dict[str, int]:
+def insert_rows(
+    conn: Connection, adcode: str, rows: list[dict], source: str = SOURCE
+) -> dict[str, int]:
     """Insert sample rows into ``elements``; their ids by external id."""
     values = []
     for i, row in enumerate(rows):
@@ -211,7 +213,7 @@ def insert_rows(conn: Connection, adcode: str, rows: list[dict]) -> dict[str, in
         value = {k: v for k, v in row.items() if k not in ("grid", "no_geom")}
         value.update(
             adcode=adcode,
-            source=SOURCE,
+            source=source,
             grid_code=grid.code,
             row_hash=i,
             geom=None if row.get("no_geom") else point,

@@ -117,13 +117,22 @@ def sealed(conn: Connection, adcode: str, element_id: int) -> dict | None:
 
 
 def staff_records(
-    conn: Connection, external_id: str, *, source: str | None = None, adcode: str | None = None
+    conn: Connection,
+    *,
+    external_id: str | None = None,
+    element_id: int | None = None,
+    source: str | None = None,
+    adcode: str | None = None,
 ) -> list[dict]:
-    """Staff elements with this external id (in one source and district when given).
+    """Staff elements by external id or element id (in one source and district when given).
 
     Without a district this searches every shard: used only when a key is created.
     """
-    clauses = [Element.kind == "staff", Element.external_id == external_id]
+    clauses = [Element.kind == "staff"]
+    if external_id is not None:
+        clauses.append(Element.external_id == external_id)
+    if element_id is not None:
+        clauses.append(Element.element_id == element_id)
     if source:
         clauses.append(Element.source == source)
     if adcode:
@@ -133,6 +142,7 @@ def staff_records(
             Element.element_id,
             Element.adcode,
             Element.source,
+            Element.external_id,
             Element.grid_code,
             Element.category.label("role"),
         )
