@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import ARRAY, Connection, Text, cast, func, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from gridsvc.db.models import Element
@@ -77,7 +77,7 @@ def _where(f: ElementFilter) -> list[ColumnElement[bool]]:
     if f.bbox:
         clauses.append(Element.geom.ST_Intersects(func.ST_MakeEnvelope(*f.bbox, SRID)))
     if f.tag:
-        clauses.append(Element.tags.contains([f.tag]))
+        clauses.append(Element.tags.bool_op("@>")(cast([f.tag], ARRAY(Text))))
     if f.query:
         clauses.append(
             or_(Element.external_id == f.query, Element.name.contains(f.query, autoescape=True))

@@ -16,7 +16,9 @@ from sqlalchemy import Engine
 
 from gridsvc import elementview
 from gridsvc.auth import (
+    Action,
     Principal,
+    authorize,
     element_scope,
     require_card,
     require_element,
@@ -131,6 +133,7 @@ def reveal(
     with audit.audited(
         engine, actor, "elements.reveal", object_type="element", object_ids=ids, district=where
     ):
+        authorize(principal, Action.REVEAL_PERSONAL_DATA)
         adcode = target_district(principal, district, default)
         stated = elementview.check_reason(reason)
         with engine.begin() as conn:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridsvc.api.deps import (
@@ -15,7 +15,6 @@ from gridsvc.api.deps import (
     EngineDep,
     KeyringDep,
     SettingsDep,
-    permitted,
 )
 from gridsvc.api.params import (
     H3_CELL,
@@ -28,14 +27,12 @@ from gridsvc.api.params import (
     parse_bbox,
 )
 from gridsvc.api.responses import GeoJSONResponse, paged_geojson
-from gridsvc.auth import Action, Principal
 from gridsvc.elementview import MAX_REASON, MIN_REASON
 from gridsvc.services import elements
 from gridsvc.services.elements import ElementQuery
 
 router = APIRouter(prefix="/api/v1", tags=["elements"])
 MAX_LIMIT = 1000
-Revealer = Annotated[Principal, Depends(permitted(Action.REVEAL_PERSONAL_DATA, "elements.reveal"))]
 
 
 class KindParam(StrEnum):
@@ -146,7 +143,7 @@ def reveal(
     engine: EngineDep,
     settings: SettingsDep,
     keyring: KeyringDep,
-    principal: Revealer,
+    principal: CurrentPrincipal,
     actor: CurrentActor,
     district: District = None,
 ) -> Revealed:
