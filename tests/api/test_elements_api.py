@@ -279,3 +279,21 @@ def test_grid_card_over_http(client: TestClient, env: Env) -> None:
     assert community["level"] == "community" and community["residents"]["total"] == 4
     assert client.get("/api/v1/grids/510104999/card", headers=admin).status_code == 404
     assert client.get(f"/api/v1/grids/{env.a.code}/card").status_code == 401
+
+
+def test_grid_leader_key_from_its_staff_record(client: TestClient, env: Env) -> None:
+    admin = auth(env.keys["admin"])
+    body = {"role": "grid_leader", "staff_id": env.ids["st1"], "name": "赵 grid leader"}
+    r = client.post("/api/v1/keys", headers=admin, json=body)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["grid_codes"] == [env.a.code] and made["staff_id"] == env.ids["st1"]
+    assert made["district"] == env.a.code[:6]
+    listed = client.get("/api/v1/keys", headers=admin).json()["keys"]
+    assert next(k for k in listed if k["prefix"] == made["prefix"])["staff_id"] == env.ids["st1"]
+    assert reveal(client, made["key"], env.ids["p1"]).status_code == 200
+    assert reveal(client, made["key"], env.ids["p4"]).status_code == 404
+    wrong = client.post("/api/v1/keys", headers=admin, json={**body, "staff_id": env.ids["st2"]})
+    assert wrong.status_code == 422 and "police_officer, not grid_leader" in wrong.json()["detail"]
+    place = client.post("/api/v1/keys", headers=admin, json={**body, "staff_id": env.ids["b1"]})
+    assert place.status_code == 422 and "no staff record" in place.json()["detail"]
