@@ -30,9 +30,30 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
     ("role", "allowed"),
     [
         (Role.ADMIN, set(Action)),
-        (Role.OPERATOR, {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE}),
-        (Role.GRID_LEADER, {Action.READ_UNITS, Action.LOCATE}),
-        (Role.PLANNER, {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.EXPORT}),
+        (
+            Role.OPERATOR,
+            {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.READ_ELEMENTS},
+        ),
+        (
+            Role.GRID_LEADER,
+            {
+                Action.READ_UNITS,
+                Action.LOCATE,
+                Action.READ_ELEMENTS,
+                Action.READ_PEOPLE,
+                Action.REVEAL_PERSONAL_DATA,
+            },
+        ),
+        (
+            Role.PLANNER,
+            {
+                Action.READ_UNITS,
+                Action.READ_LAYERS,
+                Action.LOCATE,
+                Action.EXPORT,
+                Action.READ_ELEMENTS,
+            },
+        ),
         (Role.INTEGRATOR, {Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
     ],
 )
