@@ -1,14 +1,15 @@
 """Element tile layers (人、地、物、情、组织 on the command map): ``elements`` and ``heat``.
 
-``elements`` at zoom ≥ 15 draws elements one by one (element_id, kind, category, tags, name
-— none for people —, status, severity, grid_code); below 15 one point per H3 cell at the
-cell's centre with ``count`` and a count per kind. ``heat`` draws H3 hexagons with the
-``count`` of the elements that carry a care tag (``tag``) or are of a kind (``kind``), at
-every zoom. The resolution follows the zoom (``resolution``: a cell is 10–20 px wide) and
-stops at 10 (~0.015 km²): counts never come finer than a few buildings.
+``elements`` at zoom ≥ 15 draws elements one by one (element_id, kind, category, tags,
+name — none for people, masked for staff —, status, severity, grid_code); below 15 one
+point per H3 cell at the cell's centre with ``count`` and a count per kind. ``heat`` draws
+H3 hexagons with the ``count`` of the elements that carry a care tag (``tag``) or are of a
+kind (``kind``), at every zoom. The resolution follows the zoom (``resolution``: a cell is
+10–20 px wide) and stops at 10 (~0.015 km²): counts never come finer than a few buildings.
 
-Roles: individual people (kinds person and staff) only for admins and grid leaders; other
-roles get them as counts only (asking for their points is Forbidden). A grid leader sees
+Roles (``gridsvc.auth``): individual people only for roles that read people (admins, grid
+leaders); others get them as counts only (asking for their points is Forbidden). Staff
+points carry their masked names, as the grid card shows them. A grid leader sees
 the elements of its own grids only, points and counts alike. Counts per cell are computed
 once per district, data version, resolution, grid scope and tag (``TileCache.derived``), so
 a change to ``elements`` (its data-version triggers) makes new ones; tiles only pick cells.
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from gridsvc.auth import Principal, Role
+from gridsvc.auth import PERSON, Action, Principal, authorize, sees_people
 from gridsvc.errors import Forbidden
 from gridsvc.repositories import element_tiles as repo
 from gridsvc.repositories import tiles as tiles_repo
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 LAYERS = ("elements", "heat")
 POINT_ZOOM = 15
 MIN_RES, MAX_RES = 5, 10
-PEOPLE_ROLES = frozenset({Role.ADMIN, Role.GRID_LEADER})
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 
 
@@ -51,17 +51,13 @@ class ElementQuery:
     grids: tuple[str, ...] | None  # a grid leader's own grids; None = no grid limit
 
 
-def sees_people(principal: Principal) -> bool:
-    """Whether the caller may see individual people (admins; grid leaders in their grids)."""
-    return principal.role in PEOPLE_ROLES
-
-
 def element_query(
     principal: Principal, layer: str, zoom: int, kind: str | None, tag: str | None
 ) -> ElementQuery:
     """The query of an element tile; Forbidden for people's points to a role without them."""
+    authorize(principal, Action.READ_ELEMENTS)
     people = sees_people(principal)
-    if layer == "elements" and zoom >= POINT_ZOOM and kind in repo.PERSONAL and not people:
+    if layer == "elements" and zoom >= POINT_ZOOM and kind == PERSON and not people:
         raise Forbidden(
             f"role '{principal.role}' may not see individual people (kind '{kind}'); "
             "the heat layer and the grid card give their counts"
@@ -86,7 +82,7 @@ def draw(
 ) -> bytes:
     """The MVT of ``layer`` for a tile with lon/lat ``bounds``; ``versions`` per district."""
     if layer == "elements" and spec.z >= POINT_ZOOM:
-        shown = [k for k in KINDS if query.people or k not in repo.PERSONAL]
+        shown = [k for k in KINDS if query.people or k != PERSON]
         kinds = [query.kind] if query.kind else shown
         return cache.db.run(
             lambda c: repo.point_tile(c, spec, district, query.grids, kinds, query.tag)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 import folium
 from branca.element import Element, Figure
 
+from gridsvc.auth import PERMISSIONS, Action, Role
 from ingest.kinds import CARE_TAGS, KINDS
 from maps import assets
 from maps.basemap import Basemap
@@ -70,7 +71,8 @@ BASE_LAYERS: tuple[LayerDef, ...] = (
     LayerDef("h3", "mvt", "layer.h3", group="analysis", source="h3", style="h3", min_zoom=14,
              visible=False, legend="h3"),
 )  # fmt: skip
-PEOPLE_ROLES = ("admin", "grid_leader")  # roles that see individual people
+#: Roles that see individual people (the others get them as counts): the people layer's.
+PEOPLE_ROLES = tuple(r.value for r in Role if Action.READ_PEOPLE in PERMISSIONS[r])
 
 
 def _element_layer(kind: str, roles: tuple[str, ...] | None = None) -> LayerDef:

@@ -43,8 +43,6 @@ _COUNTS = (
     f"SELECT {PARENT} AS cell, t.kind, count(*)::bigint FROM elements t "
     f"WHERE t.h3 IS NOT NULL AND {_WHERE} GROUP BY 1, 2"
 )
-#: Kinds whose rows are people: no name in tiles; points only for roles that see people.
-PERSONAL = ("person", "staff")
 
 
 def _filters(
@@ -80,11 +78,12 @@ def point_tile(
     kinds: Sequence[str],
     tag: str | None = None,
 ) -> bytes:
-    """Elements one by one as the MVT layer 'elements' (no name for people)."""
+    """Elements one by one as the MVT layer 'elements' (no name for people: only counts and
+    the audited reveal of the element API lead to one)."""
     sql = (
         f"SELECT ST_AsMVT(q, 'elements', {EXTENT}, 'geom') FROM ("
         "SELECT t.element_id, t.kind, t.category, array_to_string(t.tags, ',') AS tags, "
-        f"CASE WHEN t.kind IN {PERSONAL} THEN NULL ELSE t.name END AS name, "
+        "CASE WHEN t.kind = 'person' THEN NULL ELSE t.name END AS name, "
         "t.status, t.severity, t.grid_code, "
         f"{geom_sql('t.geom', spec)} AS geom FROM elements t "
         f"WHERE t.geom && {bbox_sql(spec)} AND {_WHERE}) q"

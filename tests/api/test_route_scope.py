@@ -52,6 +52,7 @@ class Ctx:
     keys: dict[str, str]
     new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
     elements: dict[str, int]  # sample element ids: p1 (person, own grid), p4 (person, foreign)
+    point_tile: tuple[int, int, int]  # the zoom-15 tile of the own grid's sample elements
 
 
 Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
@@ -142,6 +143,15 @@ def elements_in_scope(role: str, r: Response, ctx: Ctx) -> None:
         assert {"person", "place"} <= kinds
 
 
+def element_tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """People's points: a grid leader's own grid only."""
+    if role == "other":
+        return  # an empty tile (204)
+    found = mapbox_vector_tile.decode(r.content)["elements"]["features"]
+    grids = {f["properties"]["grid_code"] for f in found}
+    assert grids == {ctx.grid} if role == "grid_leader" else ctx.grid in grids
+
+
 def reveal_json(ctx: Ctx) -> dict:
     return {"reason": "route scope check"}
 
@@ -154,10 +164,11 @@ def z_x_y(ctx: Ctx) -> str:
     return "/".join(map(str, ctx.tile))
 
 
-def child_z_x_y(ctx: Ctx) -> str:
-    """A tile one zoom level below ``ctx.tile``, inside it."""
-    z, x, y = ctx.tile
-    return f"{z + 1}/{2 * x}/{2 * y}"
+def tile_at(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """The Web Mercator tile (z, x, y) holding a point."""
+    n = 1 << z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return z, int((lon + 180) / 360 * n), int(y)
 
 
 TABLE: dict[tuple[str, str], Row] = {
@@ -283,18 +294,19 @@ TABLE: dict[tuple[str, str], Row] = {
                 get(lambda c: f"/tiles/dept/{z_x_y(c)}.pbf?layer_id={c.layer_id}"),
                 statuses(200, 200, 403, 200, 403, 404),
             ),
-            # no elements in this database: empty tiles, but people refused to roles without them
+            # the sample elements: counts for every reader, people's points for some
             Case(
                 get(lambda c: f"/tiles/elements/{z_x_y(c)}.pbf"),
-                statuses(204, 204, 204, 204, 403, 204),
+                statuses(200, 200, 200, 200, 403, 204),
             ),
             Case(
-                get(lambda c: f"/tiles/elements/{child_z_x_y(c)}.pbf?kind=person"),
-                statuses(204, 403, 204, 403, 403, 204),
+                get(lambda c: "/tiles/elements/{}/{}/{}.pbf?kind=person".format(*c.point_tile)),
+                statuses(200, 403, 200, 403, 403, 204),
+                element_tile_in_scope,
             ),
             Case(
                 get(lambda c: f"/tiles/heat/{z_x_y(c)}.pbf?tag=elderly_alone"),
-                statuses(204, 204, 204, 204, 403, 204),
+                statuses(200, 200, 200, 200, 403, 204),
             ),
         )
     ),
@@ -497,6 +509,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             keys=keys,
             new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
             elements=elements,
+            point_tile=tile_at(own_lon, own_lat, 15),
         )
         yield client, ctx
 
