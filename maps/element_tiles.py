@@ -8,11 +8,11 @@ kind (``kind``), at every zoom. The resolution follows the zoom (``resolution``:
 10–20 px wide) and stops at 10 (~0.015 km²): counts never come finer than a few buildings.
 
 Counts at zoom 13–14 and in the heat layer from 13 are made per tile from the rows within a
-cell's radius of it (``LOCAL_ZOOM``); below 13 once per district, data version, resolution,
-grid scope and tag (``TileCache.derived``): a change to ``elements`` (its data-version
-triggers) makes new ones, and tiles only pick their cells. Measured on 1 M elements
-(bench/element_tiles.py): counting a whole district costs 0.5 s at resolution 8 but 1.3 s
-at 10, where a tile holds a few per cent of the district.
+cell's radius of it (``LOCAL_ZOOM``); below 13 once per district, data version, grid scope
+and tag at resolution 8 (``TileCache.derived``; coarser ones summed from it): a change to
+``elements`` (its data-version triggers) makes new ones, and tiles only pick their cells.
+Measured on 1 M elements (bench/element_tiles.py): counting a whole district costs 0.5 s at
+resolution 8 but 1.3 s at 10, where a tile holds a few per cent of the district.
 
 Roles (``gridsvc.auth``): individual people only for roles that read people (admins, grid
 leaders); others get them as counts only (asking for their points is Forbidden). Staff
@@ -45,6 +45,9 @@ POINT_ZOOM = 15
 #: From this zoom counts are made for each tile from the rows near it (the GiST index);
 #: below, once per district and cached (a few tiles cover a district there).
 LOCAL_ZOOM = 13
+#: The finest resolution counted over a whole district (at zoom LOCAL_ZOOM - 1); coarser
+#: ones are summed from it.
+DISTRICT_RES = LOCAL_ZOOM - 1 - 4
 MIN_RES, MAX_RES = 5, 10
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 
@@ -132,6 +135,8 @@ def _counts(cache: TileCache, adcode: str, version: object, res: int, query: Ele
     key = ("elements", adcode, version, res, query.grids, query.tag)
 
     def make() -> dict:
+        if res < DISTRICT_RES:  # coarser cells from the finest district-wide counts
+            return coarsen(_counts(cache, adcode, version, DISTRICT_RES, query), res)
         rows = cache.db.run(
             lambda c: repo.cell_counts(c, res, adcode, query.grids, KINDS, query.tag)
         )
@@ -169,6 +174,19 @@ def aggregate(rows: list[tuple[int, str, int]], res: int) -> dict:
     cells, inverse = np.unique(raw, return_inverse=True)
     matrix = np.zeros((cells.size, len(KINDS)), dtype=np.int64)
     np.add.at(matrix, (inverse, kind), number)
+    return _with_centres(cells, matrix, res)
+
+
+def coarsen(agg: dict, res: int) -> dict:
+    """The counts of ``agg`` summed into their parent cells at the coarser ``res``."""
+    parents = h3cells.cell_parents(agg["cells"], res) if agg["cells"].size else agg["cells"]
+    cells, inverse = np.unique(parents, return_inverse=True)
+    matrix = np.zeros((cells.size, len(KINDS)), dtype=np.int64)
+    np.add.at(matrix, inverse, agg["matrix"])
+    return _with_centres(cells, matrix, res)
+
+
+def _with_centres(cells: np.ndarray, matrix: np.ndarray, res: int) -> dict:
     lng, lat = h3cells.cell_centres(cells) if cells.size else (np.zeros(0), np.zeros(0))
     pad = 1.5 * h3cells.edge_length_m(res) / 111_320.0  # centre to vertex, degrees of lat
     return {"cells": cells, "matrix": matrix, "lng": lng, "lat": lat, "pad": pad}

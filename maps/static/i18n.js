@@ -70,7 +70,10 @@
       "value.sanitation_worker": "环卫工人", "value.volunteer": "志愿者", "value.party_member": "党员",
       "value.other_member": "其他成员", "value.street_committee": "街道党工委", "value.community_committee": "社区党委",
       "value.grid_branch": "网格党支部", "value.building_group": "楼栋党小组", "value.member_household": "党员中心户",
-      "value.on_duty": "在岗", "value.off_duty": "不在岗", "value.male": "男", "value.female": "女"
+      "value.on_duty": "在岗", "value.off_duty": "不在岗", "value.male": "男", "value.female": "女",
+      "profile.party_organisations": "党组织", "profile.party_organisations_by_level": "党组织（按层级）",
+      "profile.by_role": "按岗位", "profile.on_duty_members": "在岗人员",
+      "profile.by_kind_and_severity": "按类型与等级", "value.unknown": "未知"
     },
     en: {
       "app.title": "Grid management command centre",
@@ -153,7 +156,11 @@
       "value.community_committee": "Community party committee", "value.grid_branch": "Grid party branch",
       "value.building_group": "Building party group", "value.member_household": "Party member household",
       "value.on_duty": "On duty", "value.off_duty": "Off duty", "value.male": "Male",
-      "value.female": "Female"
+      "value.female": "Female",
+      "profile.party_organisations": "Party organisations",
+      "profile.party_organisations_by_level": "Party organisations by level",
+      "profile.by_role": "By role", "profile.on_duty_members": "On duty",
+      "profile.by_kind_and_severity": "By kind and severity", "value.unknown": "Unknown"
     }
   };
 

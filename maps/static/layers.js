@@ -190,14 +190,14 @@
                fill: true, fillColor: colour, fillOpacity: open ? 0.95 : 0.4 };
     };
   }
-  function elementTiles(def, ctx, url, style) {
+  function elementTiles(def, ctx, url, style, pane) {
     var styles = {};
     styles[def.source] = style;
     return L.vectorGrid.protobuf(url, {
       rendererFactory: L.canvas.tile,
       vectorTileLayerStyles: styles,
       interactive: false,
-      pane: "gs-elements",
+      pane: pane || "gs-elements",
       minZoom: def.min_zoom === null ? 0 : def.min_zoom,
       maxZoom: def.max_zoom === null ? 22 : def.max_zoom,
       maxNativeZoom: 18,
@@ -229,7 +229,7 @@
       params[parts[0]] = parts[1];
       return ctx.tileUrl(L.extend({}, def, { params: params }));
     };
-    var layer = elementTiles(def, ctx, urlOf(choice), GridMap.heatStyle);
+    var layer = elementTiles(def, ctx, urlOf(choice), GridMap.heatStyle, "gs-analysis"); /* under the dots */
     layer.gsTiles = layer;
     layer.gsChoice = function () { return choice; };
     layer.gsChoose = function (c) {

@@ -11,6 +11,8 @@
   /* keys that are not counts: the card's identity and bookkeeping */
   var SKIP = { code: 1, name: 1, level: 1, adcode: 1, district: 1, parent_code: 1, as_of: 1,
                generated_at: 1, links: 1, scope: 1 };
+  /* fields of a listed record (a staff member) not worth a line */
+  var SKIP_ITEM = { id: 1, element_id: 1, grid_code: 1, external_id: 1 };
   var ORDER = ["households", "residents", "people", "places", "components", "things", "organisations",
                "party", "staff", "staff_on_duty", "situations"];
 
@@ -37,7 +39,7 @@
   function rows(dl, obj, path, byValue) {
     Object.keys(obj).forEach(function (k) {
       var v = obj[k], p = path + "." + k;
-      if (SKIP[k] || v === null || v === undefined) return;
+      if (v === null || v === undefined) return;
       var label = byValue ? valueLabel(k) : keyLabel(k);
       if (isCount(v) || typeof v === "string") {
         dl.appendChild(el("dt", {}, label));
@@ -47,7 +49,7 @@
         dl.appendChild(list(v, p));
       } else if (typeof v === "object") {
         var sub = el("dl", { "class": "gs-fields gs-sub" });
-        rows(sub, v, p, k.indexOf("by_") === 0 || k === "tags" || k === "kinds");
+        rows(sub, v, p, byValue || /(^|_)by_/.test(k));
         if (!sub.childNodes.length) return;
         dl.appendChild(el("dt", { "class": "gs-sub-head" }, label));
         var dd = el("dd", { "data-path": p });
@@ -63,7 +65,8 @@
     var ul = el("ul", { "class": "gs-list" });
     items.forEach(function (item) {
       if (item === null || typeof item !== "object") { ul.appendChild(el("li", {}, String(item))); return; }
-      var parts = Object.keys(item).filter(function (k) { return !SKIP[k] && item[k] !== null && item[k] !== ""; })
+      var parts = Object.keys(item)
+        .filter(function (k) { return !SKIP_ITEM[k] && item[k] !== null && item[k] !== ""; })
         .map(function (k) {
           var v = item[k];
           if (Array.isArray(v)) return v.map(valueLabel).join("、");
