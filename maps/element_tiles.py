@@ -7,12 +7,14 @@ H3 hexagons with the ``count`` of the elements that carry a care tag (``tag``) o
 kind (``kind``), at every zoom. The resolution follows the zoom (``resolution``: a cell is
 10–20 px wide) and stops at 10 (~0.015 km²): counts never come finer than a few buildings.
 
-Counts at zoom 13–14 and in the heat layer from 13 are made per tile from the rows within a
-cell's radius of it (``LOCAL_ZOOM``); below 13 once per district, data version, grid scope
-and tag at resolution 8 (``TileCache.derived``; coarser ones summed from it): a change to
-``elements`` (its data-version triggers) makes new ones, and tiles only pick their cells.
-Measured on 1 M elements (bench/element_tiles.py): counting a whole district costs 0.5 s at
-resolution 8 but 1.3 s at 10, where a tile holds a few per cent of the district.
+Counts are made once per district, data version, grid scope and tag, over the whole
+district, at resolution 8 (zoom ≤ 12; coarser resolutions are summed from it) and 10 (zoom
+13–14 and the heat layer from 15; 9 summed from it), and kept in ``TileCache.derived``: a
+change to ``elements`` (its data-version triggers) makes new ones, and tiles only pick their
+cells. Measured on 1 M elements (bench/element_tiles.py, a loaded 2-core machine): counting
+a district takes 0.5–0.8 s at resolution 8 and 1.3–1.6 s at 10, once; each tile then takes
+~20–30 ms. Counting per tile from the rows near it (the GiST index) cost 0.4–0.7 s for
+every zoom-14 tile of a dense core: its rows lie on as many pages.
 
 Roles (``gridsvc.auth``): individual people only for roles that read people (admins, grid
 leaders); others get them as counts only (asking for their points is Forbidden). Staff
@@ -42,12 +44,8 @@ if TYPE_CHECKING:
 
 LAYERS = ("elements", "heat")
 POINT_ZOOM = 15
-#: From this zoom counts are made for each tile from the rows near it (the GiST index);
-#: below, once per district and cached (a few tiles cover a district there).
-LOCAL_ZOOM = 13
-#: The finest resolution counted over a whole district (at zoom LOCAL_ZOOM - 1); coarser
-#: ones are summed from it.
-DISTRICT_RES = LOCAL_ZOOM - 1 - 4
+#: Resolutions counted in SQL; the others are summed from the next finer one of these.
+COUNTED_RES = (8, 10)
 MIN_RES, MAX_RES = 5, 10
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 
@@ -99,15 +97,9 @@ def draw(
             lambda c: repo.point_tile(c, spec, district, query.grids, kinds, query.tag)
         )
     res = resolution(spec.z)
-    if spec.z >= LOCAL_ZOOM:
-        found = [
-            _near(_local_counts(cache, spec, bounds, res, district, query), spec, bounds, layer)
-        ]
-    else:
-        found = [
-            _near(_counts(cache, a, v, res, query), spec, bounds, layer)
-            for a, v in versions.items()
-        ]
+    found = [
+        _near(_counts(cache, a, v, res, query), spec, bounds, layer) for a, v in versions.items()
+    ]
     cells = np.concatenate([np.zeros(0, np.uint64), *(f["cells"] for f in found)])
     if not cells.size:
         return b""
@@ -135,35 +127,15 @@ def _counts(cache: TileCache, adcode: str, version: object, res: int, query: Ele
     key = ("elements", adcode, version, res, query.grids, query.tag)
 
     def make() -> dict:
-        if res < DISTRICT_RES:  # coarser cells from the finest district-wide counts
-            return coarsen(_counts(cache, adcode, version, DISTRICT_RES, query), res)
+        finer = min((r for r in COUNTED_RES if r >= res), default=res)
+        if finer != res:  # summed from the next finer counts
+            return coarsen(_counts(cache, adcode, version, finer, query), res)
         rows = cache.db.run(
             lambda c: repo.cell_counts(c, res, adcode, query.grids, KINDS, query.tag)
         )
         return aggregate(rows, res)
 
     return cache.derived(key, make)
-
-
-def _local_counts(
-    cache: TileCache,
-    spec: TileSpec,
-    bounds: tuple[float, float, float, float],
-    res: int,
-    district: str | None,
-    query: ElementQuery,
-) -> dict:
-    """Cells at ``res`` around one tile: the elements within a cell's radius of it (so the
-    cells whose centres are on it are complete), counted per kind."""
-    lat_pad = 1.5 * h3cells.edge_length_m(res) / 111_320.0
-    lng_pad = lat_pad / max(math.cos(math.radians(max(abs(bounds[1]), abs(bounds[3])))), 0.05)
-    kinds = [query.kind] if query.kind else KINDS
-    rows = cache.db.run(
-        lambda c: repo.cell_counts_near(
-            c, spec, (lng_pad, lat_pad), res, district, query.grids, kinds, query.tag
-        )
-    )
-    return aggregate(rows, res)
 
 
 def aggregate(rows: list[tuple[int, str, int]], res: int) -> dict:

@@ -106,7 +106,8 @@ class TileCache:
         self.entries = max(0, int(entries))
         self.recheck_seconds = recheck_seconds
         self._tiles: OrderedDict[tuple, Tile] = OrderedDict()
-        self._derived: OrderedDict[tuple, Any] = OrderedDict()  # H3 aggregates
+        self._derived: OrderedDict[tuple, Any] = OrderedDict()  # H3 aggregates, counts
+        self._pending: dict[tuple, threading.Lock] = {}
         self._tokens: dict[int, tuple[weakref.ref, int]] = {}
         self._lock, self._check_lock = threading.Lock(), threading.Lock()
         self._next_token = self._commits = 0
@@ -162,16 +163,23 @@ class TileCache:
                 self._tiles.popitem(last=False)
 
     def derived(self, key: tuple, make: Callable[[], Any], keep: int = 64) -> Any:
-        """A value computed once per key (H3 aggregates), LRU of ``keep``."""
+        """A value computed once per key (H3 aggregates, element counts), LRU of ``keep``;
+        threads asking for the same missing key wait for one computation."""
         with self._lock:
             if key in self._derived:
                 self._derived.move_to_end(key)
                 return self._derived[key]
-        value = make()
-        with self._lock:
-            self._derived[key] = value
-            while len(self._derived) > keep:
-                self._derived.popitem(last=False)
+            pending = self._pending.setdefault(key, threading.Lock())
+        with pending:
+            with self._lock:
+                if key in self._derived:
+                    return self._derived[key]
+            value = make()
+            with self._lock:
+                self._derived[key] = value
+                self._pending.pop(key, None)
+                while len(self._derived) > keep:
+                    self._derived.popitem(last=False)
         return value
 
     def token(self, obj: object) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import h3
 import pytest
@@ -10,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from gridsvc.repositories.element_tiles import PARENT
+from maps.tiles import TileCache
 from tests.api.conftest import auth
 from tests.api.test_tile_freshness import until
 from tests.api.test_tiles_api import features, point_of, url
@@ -205,3 +209,21 @@ def test_parent_arithmetic_matches_h3(engine: Engine) -> None:
                 got = conn.exec_driver_sql(sql, {"c": h3.str_to_int(cell), "res": res}).scalar_one()
                 want = cell if res >= h3.get_resolution(cell) else h3.cell_to_parent(cell, res)
                 assert h3.int_to_str(got) == want, (cell, res)
+
+
+def test_counts_are_made_once_for_concurrent_tiles(engine: Engine) -> None:
+    cache = TileCache(engine, entries=0)  # its pool is not opened: no I/O
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def make() -> int:
+        calls.append(1)
+        gate.wait(2)
+        return len(calls)
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(cache.derived, ("counts",), make) for _ in range(4)]
+        time.sleep(0.2)
+        gate.set()
+        assert [f.result() for f in futures] == [1, 1, 1, 1]
+    assert calls == [1]
