@@ -45,9 +45,10 @@ DESCRIPTION = (
     "Layers `district`, `streets`, `communities`, `grids` (attributes code, name, level, "
     "parent_code, area_m2), `dept` and `conflicts` (need `layer_id`), `h3` (attributes h3, "
     "count). `elements`: at zoom ≥ 15 one feature per element (element_id, kind, category, "
-    "tags, name — none for people —, status, severity, grid_code; people only for admins and "
-    "grid leaders), below 15 one point per H3 cell (h3, count and a count per kind); "
-    "`heat`: H3 hexagons with the count of elements of `kind` or with care tag `tag`. "
+    "tags, name — none for people, masked for staff —, status, severity, grid_code; people "
+    "only for admins and grid leaders, `kind=person` is 403 for other roles), below 15 one "
+    "point per H3 cell (h3, count and a count per kind); `heat`: H3 hexagons (h3, count) of "
+    "the elements of `kind` or with care tag `tag`. A grid leader gets its own grids only. "
     "An empty tile is `204 No Content`. `shift=gcj02` moves geometries by the GCJ-02 "
     "offset at the tile centre, to overlay Amap/Tencent basemaps."
 )
