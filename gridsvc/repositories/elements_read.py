@@ -152,36 +152,38 @@ def staff_records(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-#: Grid codes of the unit: a range of the (adcode, grid_code, kind) index.
-_IN_UNIT = "adcode = :adcode AND grid_code BETWEEN :lo AND :hi"
-_OPEN = (
-    "(kind <> 'situation' OR ((valid_from IS NULL OR valid_from <= :now)"
-    " AND (valid_to IS NULL OR valid_to > :now)))"
-)
+#: One range scan of ix_elements_adcode_grid_code_kind reads the unit's rows once (open
+#: situations only; the staff columns only for staff on duty); every aggregate reads them.
 CARD_SQL = text(
-    f"""
+    """
+WITH e AS MATERIALIZED (
+  SELECT kind, category, status, severity, household_id, tags, grid_code,
+         CASE WHEN kind = 'organisation' AND category = 'party_org'
+              THEN attrs ->> 'level' END AS level,
+         CASE WHEN kind = 'staff' AND status = 'on_duty' THEN element_id END AS staff_id,
+         CASE WHEN kind = 'staff' AND status = 'on_duty' THEN name END AS staff_name,
+         CASE WHEN kind = 'staff' AND status = 'on_duty' THEN attrs ->> 'phone' END AS phone
+    FROM elements
+   WHERE adcode = :adcode AND grid_code BETWEEN :lo AND :hi
+     AND (kind <> 'situation' OR ((valid_from IS NULL OR valid_from <= :now)
+          AND (valid_to IS NULL OR valid_to > :now))))
 SELECT u.code, u.level, u.name,
-  (SELECT count(*) FROM (SELECT DISTINCT household_id FROM elements
-     WHERE {_IN_UNIT} AND kind = 'person' AND household_id IS NOT NULL) h) AS households,
+  (SELECT count(DISTINCT household_id) FROM e WHERE kind = 'person') AS households,
   (SELECT coalesce(json_agg(json_build_array(kind, category, status, severity, n, party)), '[]')
      FROM (SELECT kind, category, status, severity, count(*) AS n,
                   count(*) FILTER (WHERE tags @> ARRAY[:party_tag]) AS party
-             FROM elements WHERE {_IN_UNIT} AND {_OPEN}
-            GROUP BY kind, category, status, severity) g) AS groups,
+             FROM e GROUP BY kind, category, status, severity) g) AS groups,
   (SELECT coalesce(json_agg(json_build_array(tag, n)), '[]')
-     FROM (SELECT tag, count(*) AS n FROM elements, unnest(tags) AS tag
-            WHERE {_IN_UNIT} AND kind = 'person' AND tags <> '{{}}'
-            GROUP BY tag) t) AS tags,
+     FROM (SELECT tag, count(*) AS n FROM e, unnest(e.tags) AS tag
+            WHERE kind = 'person' AND tags <> '{}' GROUP BY tag) t) AS tags,
   (SELECT coalesce(json_agg(json_build_array(level, n)), '[]')
-     FROM (SELECT attrs ->> 'level' AS level, count(*) AS n FROM elements
-            WHERE {_IN_UNIT} AND kind = 'organisation' AND category = 'party_org'
-            GROUP BY 1) p) AS party_levels,
-  (SELECT coalesce(json_agg(json_build_object('id', element_id, 'role', category,
-            'grid_code', grid_code, 'status', status, 'name', name,
-            'phone', attrs ->> 'phone')), '[]')
-     FROM (SELECT element_id, category, grid_code, status, name, attrs FROM elements
-            WHERE {_IN_UNIT} AND kind = 'staff' AND status = 'on_duty'
-            ORDER BY grid_code, category, element_id LIMIT :staff_limit) s) AS staff
+     FROM (SELECT level, count(*) AS n FROM e WHERE level IS NOT NULL GROUP BY level) p)
+     AS party_levels,
+  (SELECT coalesce(json_agg(json_build_object('id', staff_id, 'role', category,
+            'grid_code', grid_code, 'status', status, 'name', staff_name, 'phone', phone)), '[]')
+     FROM (SELECT staff_id, category, grid_code, status, staff_name, phone FROM e
+            WHERE staff_id IS NOT NULL
+            ORDER BY grid_code, category, staff_id LIMIT :staff_limit) s) AS staff
 FROM units u
 WHERE u.adcode = :adcode AND u.code = :code
 """
@@ -196,7 +198,8 @@ def card_aggregates(
     status, severity, count, party members; situations open at ``now`` only), people's
     ``tags``, ``party_levels`` and the ``staff`` on duty. None when the unit does not exist.
 
-    Every part is a range scan of ix_elements_adcode_grid_code_kind in one district.
+    The unit's rows are read once, by a range scan of ix_elements_adcode_grid_code_kind in
+    one district (see CARD_SQL).
     """
     params = {
         "adcode": code[:6],
