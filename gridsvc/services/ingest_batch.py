@@ -10,7 +10,10 @@ staging payload with personal values sealed and masked.
 from __future__ import annotations
 
 import dataclasses
+import queue
+import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -200,3 +203,41 @@ def _locate(locator: Locator, lon, lat, given) -> Located:  # type: ignore[no-un
         grid[has] = np.where(pd.notna(located), located, grid[has])
         cells[has] = found.cells
     return Located(lon=lon, lat=lat, grid_code=grid, h3=cells)
+
+
+_END = object()
+
+
+def prepared_batches(ctx: JobContext, raws: Iterable) -> Iterator[Prepared]:
+    """Prepare batches one ahead in a thread; errors there are raised here."""
+    out: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for raw in raws:
+                if stop.is_set() or not put(prepare(ctx, raw)):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="ingest-prepare", daemon=True)
+    worker.start()
+    try:
+        while (item := out.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
