@@ -139,6 +139,8 @@ def _placed(ctx: JobContext, batch: ElementBatch, hashes, rows, errors: list):  
     located = _locate(ctx.locator, lon, lat, given)
     row_hash = hashes[np.searchsorted(rows, batch.rows)]
     payload, attrs = build_payload(batch, located, row_hash, ctx.keyring)
+    # by cell: neighbours land in the same index pages (h3, grid, geometry), far fewer reads
+    payload = payload.take(np.argsort(located.h3, kind="stable"))
     return payload, attrs, batch.rows
 
 

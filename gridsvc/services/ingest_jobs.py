@@ -8,7 +8,7 @@ import io
 import logging
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +22,7 @@ from gridsvc.repositories import ingest_jobs as jobs_repo
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
-from gridsvc.services.ingest import create_job, get_job, report, run_job
+from gridsvc.services.ingest import check_district, create_job, get_job, report, run_job
 from gridsvc.settings import Settings
 from ingest.mapfile import MappingSpec, load_mapping
 from ingest.tabular import open_table
@@ -106,6 +106,7 @@ def submit(
     adcode = target_district(principal, district, settings.default_district)
     with audit.audited(engine, actor, "elements.ingest", district=adcode):
         spec = load_mapping(mapping_text(map_data), kind=kind)
+        check_district(engine, runner.locators, adcode)
         path = _checked_upload(settings, data, file_name, spec)
         job_id = create_job(
             engine, spec, path, adcode=adcode, file_name=path.name, dry_run=dry_run, actor=actor
@@ -160,6 +161,3 @@ def _drain(buf: io.StringIO) -> str:
     buf.seek(0)
     buf.truncate()
     return text
-
-
-Submit = Callable[..., dict]
