@@ -50,6 +50,9 @@ class JobRunner:
             run_job(self.engine, job_id, keyring=self.keyring, locators=self.locators, actor=actor)
         except Exception:  # recorded on the job as failed, with its reason
             log.exception("ingest job %s failed", job_id)
+            return
+        # the upload holds personal data: gone once loaded (a failed job keeps it to resume)
+        shutil.rmtree(Path(get_job(self.engine, job_id)["file_path"]).parent, ignore_errors=True)
 
     def close(self) -> None:
         """Wait for running jobs; jobs not started stay queued (resume them later)."""
@@ -70,7 +73,8 @@ def mapping_text(data: bytes) -> str:
 
 def _checked_upload(settings: Settings, data: BinaryIO, name: str, spec: MappingSpec) -> Path:
     """Store the upload in a directory of its own under GRIDSVC_HOME/ingest and open it once
-    (columns, format); InvalidInput removes it again."""
+    (columns, format); InvalidInput removes it again. The job's directory is
+    ``GRIDSVC_HOME/ingest/<job>-<random>``, removed when the job is done."""
     name = Path(name).name
     if name in ("", ".", ".."):
         name = "upload"
@@ -111,7 +115,7 @@ def submit(
         job_id = create_job(
             engine, spec, path, adcode=adcode, file_name=path.name, dry_run=dry_run, actor=actor
         )
-        final = path.parent.parent / str(job_id)
+        final = path.parent.parent / f"{job_id}-{uuid.uuid4().hex[:8]}"
         path.parent.rename(final)
         with engine.begin() as conn:
             jobs_repo.set_values(conn, adcode, job_id, file_path=str(final / path.name))
