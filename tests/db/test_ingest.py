@@ -117,14 +117,17 @@ def test_insert_then_unchanged_writes_nothing_then_update_in_place(district, poi
 def test_duplicate_key_in_file_keeps_the_first_row(district, points, tmp_path):  # type: ignore[no-untyped-def]
     _, lon, lat = points[0]
     rows = [["B1", "building", "甲", lon, lat], ["B2", "building", "乙", lon, lat]]
-    rows += [["B1", "building", "丙", lon, lat]]
+    rows += [["B1", "building", "丙", lon, lat], ["B4", "building", "", lon, lat]]
     path = write_csv(tmp_path / "p.csv", list(PLACE_FIELDS.values()), rows)
-    # a batch of two rows: the repeat is found across batches too
+    # batches of two rows: the repeat is found across batches too
     body = ingest(district, "place", path, mapping("place", "s", PLACE_FIELDS), batch_rows=2)
-    assert (body["accepted"], body["rejected"], body["inserted"]) == (2, 1, 2)
-    [error] = body["errors"]
+    assert (body["accepted"], body["rejected"], body["inserted"]) == (2, 2, 2)
+    error, missing = body["errors"]
     assert error["row"] == 3 and error["code"] == "duplicate_in_file"
     assert error["field"] == "external_id" and "row 1" in error["message"]
+    # rows skipped before normalising keep every later row's number, message included
+    assert (missing["row"], missing["code"]) == (4, "missing_required")
+    assert missing["message"].startswith("row 4")
     assert elements(district, "place")["B1"]["name"] == "甲"
 
 
