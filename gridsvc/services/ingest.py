@@ -90,7 +90,11 @@ def run_job(
     if job["status"] == "done":
         raise Conflict(f"ingest job {job_id} is already done; nothing to resume")
     with engine.connect() as conn:
-        _lock(conn, job)
+        try:
+            _lock(conn, job)
+        except Conflict as exc:
+            _fail(engine, job, exc, actor)
+            raise
         try:
             _run(conn, engine, job, keyring, locators, actor, batch_rows, on_progress)
         except BaseException as exc:

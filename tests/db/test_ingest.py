@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from gridsvc.errors import Conflict
 from gridsvc.pii import Keyring
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.imports import import_table
@@ -245,3 +246,16 @@ def test_failure_mid_file_keeps_committed_batches_and_resume_finishes(district, 
     assert body["errors"][0]["row"] == 34 and body["errors"][0]["code"] == "duplicate_in_file"
     assert len(elements(district, "person")) == 39
     assert report(district, job)["error"] is None
+
+
+def test_one_job_at_a_time_per_district_kind_and_source(district, points, tmp_path):  # type: ignore[no-untyped-def]
+    path, yaml = places(tmp_path, points)
+    job = create_job(district, load_mapping(yaml, kind="place"), path, adcode=D)
+    with district.connect() as holder:
+        key = f"ingest/{D}/place/住建楼栋"
+        holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
+        with pytest.raises(Conflict, match="another ingest of place from source '住建楼栋'"):
+            run_job(district, job, keyring=KEYRING, locators=LocatorCache(11))
+        holder.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": key})
+    assert get_job(district, job)["status"] == "failed"
+    assert run_job(district, job, keyring=KEYRING, locators=LocatorCache(11))["inserted"] == 6
