@@ -26,7 +26,7 @@ from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_batch import JobContext, Prepared, prepared_batches
-from gridsvc.services.ingest_keys import StoredRows, hash_key
+from gridsvc.services.ingest_keys import PendingStored, StoredRows, hash_key
 from gridsvc.spatial.locate import Locator
 from ingest.mapfile import MappingSpec
 from ingest.normalise import DistrictArea
@@ -159,9 +159,15 @@ def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignor
     adcode = job["adcode"]
     locator = check_district(engine, locators, adcode)
     area = district_area(conn, adcode)
-    key = hash_key(keyring, job["mapping"])
-    stored = elements_repo.existing_keys(conn, adcode, job["kind"], job["source"])
     conn.commit()
+    key = hash_key(keyring, job["mapping"])
+
+    def stored() -> StoredRows:
+        with engine.connect() as own:
+            return StoredRows(
+                elements_repo.existing_keys(own, adcode, job["kind"], job["source"]), key
+            )
+
     spec = MappingSpec.from_dict(job["mapping"])
     return JobContext(
         engine,
@@ -171,7 +177,7 @@ def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignor
         keyring,
         locator,
         key,
-        StoredRows(stored, key),
+        PendingStored(stored),
         resume_after=int(job["rows_done"]),
     )
 

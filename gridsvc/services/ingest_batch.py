@@ -25,7 +25,14 @@ from sqlalchemy import Engine
 from gridsvc.pii import Keyring
 from gridsvc.repositories import elements as elements_repo
 from gridsvc.repositories.elements import AttrColumn
-from gridsvc.services.ingest_keys import SeenKeys, StoredRows, external_ids, key_hashes, row_hashes
+from gridsvc.services.ingest_keys import (
+    PendingStored,
+    SeenKeys,
+    StoredRows,
+    external_ids,
+    key_hashes,
+    row_hashes,
+)
 from gridsvc.services.ingest_payload import Located, build_payload
 from gridsvc.spatial.locate import Locator
 from ingest.normalise import DistrictArea, ElementBatch, RowError, normalise
@@ -42,7 +49,7 @@ class JobContext:
     keyring: Keyring
     locator: Locator
     key: str  # row-hash key
-    stored: StoredRows
+    stored: StoredRows | PendingStored
     resume_after: int = 0  # rows up to this one were committed by an earlier run
     seen: SeenKeys = field(default_factory=SeenKeys)
     buildings: dict[str, tuple[float, float] | None] = field(default_factory=dict)

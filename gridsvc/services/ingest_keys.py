@@ -9,6 +9,9 @@ nobody without the key can test a guessed row against a stored hash.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 
 import numpy as np
 import pandas as pd
@@ -133,3 +136,23 @@ class StoredRows:
         pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         stored = self.keys[pos] == keys
         return stored, stored & (self.hashes[pos] == hashes)
+
+
+class PendingStored:
+    """StoredRows fetched in a thread of its own, so the first batch is read meanwhile;
+    lookups wait for it (and raise its error)."""
+
+    def __init__(self, fetch: Callable[[], StoredRows]):
+        self._future: Future[StoredRows] = Future()
+
+        def run() -> None:
+            try:
+                self._future.set_result(fetch())
+            except BaseException as exc:  # raised by lookup
+                self._future.set_exception(exc)
+
+        threading.Thread(target=run, name="ingest-keys", daemon=True).start()
+
+    def lookup(self, keys: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """See StoredRows.lookup."""
+        return self._future.result().lookup(keys, hashes)
