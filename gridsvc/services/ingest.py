@@ -17,19 +17,22 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, text
 
-from gridsvc.errors import Conflict, InvalidInput, NotFound
+from gridsvc.errors import Conflict, NotFound
 from gridsvc.pii import Keyring
 from gridsvc.repositories import elements as elements_repo
 from gridsvc.repositories import ingest_jobs as jobs_repo
-from gridsvc.repositories import units as units_repo
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
-from gridsvc.services.ingest_batch import JobContext, Prepared, prepared_batches
+from gridsvc.services.ingest_batch import (
+    JobContext,
+    Prepared,
+    check_district,
+    district_area,
+    prepared_batches,
+)
 from gridsvc.services.ingest_keys import PendingStored, StoredRows, hash_key
-from gridsvc.spatial.locate import Locator
 from ingest.mapfile import MappingSpec
-from ingest.normalise import DistrictArea
 from ingest.tabular import open_table
 
 BATCH_ROWS = 100_000
@@ -129,30 +132,6 @@ def _unlock(conn: Connection, job: dict) -> None:
             text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": _lock_key(job)}
         )
         conn.commit()
-
-
-def district_area(conn: Connection, adcode: str) -> DistrictArea:
-    """The district's outline for the outside-district checks; InvalidInput when not loaded."""
-    shapes = units_repo.shapes(conn, adcode, ["district"])
-    if not shapes:
-        raise InvalidInput(
-            f"district {adcode} is not loaded; import its boundary and grids first "
-            f"(gridsvc import-grids FILE --level district --district {adcode})"
-        )
-    return DistrictArea.from_geometry(shapes[0].geometry)
-
-
-def check_district(engine: Engine, locators: LocatorCache, adcode: str) -> Locator:
-    """The district's locator; InvalidInput when the district or its grid index is missing."""
-    with engine.connect() as conn:
-        district_area(conn, adcode)
-    locator = locators.get(engine, adcode)
-    if locator is None:
-        raise InvalidInput(
-            f"district {adcode} has no grid index: import its grids first "
-            f"(gridsvc import-grids FILE --level grid --district {adcode})"
-        )
-    return locator
 
 
 def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignore[no-untyped-def]

@@ -20,11 +20,14 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from gridsvc.errors import InvalidInput
 from gridsvc.pii import Keyring
 from gridsvc.repositories import elements as elements_repo
+from gridsvc.repositories import units as units_repo
 from gridsvc.repositories.elements import AttrColumn
+from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_keys import (
     PendingStored,
     SeenKeys,
@@ -54,6 +57,30 @@ class JobContext:
     seen: SeenKeys = field(default_factory=SeenKeys)
     buildings: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     grids: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+
+
+def district_area(conn: Connection, adcode: str) -> DistrictArea:
+    """The district's outline for the outside-district checks; InvalidInput when not loaded."""
+    shapes = units_repo.shapes(conn, adcode, ["district"])
+    if not shapes:
+        raise InvalidInput(
+            f"district {adcode} is not loaded; import its boundary and grids first "
+            f"(gridsvc import-grids FILE --level district --district {adcode})"
+        )
+    return DistrictArea.from_geometry(shapes[0].geometry)
+
+
+def check_district(engine: Engine, locators: LocatorCache, adcode: str) -> Locator:
+    """The district's locator; InvalidInput when the district or its grid index is missing."""
+    with engine.connect() as conn:
+        district_area(conn, adcode)
+    locator = locators.get(engine, adcode)
+    if locator is None:
+        raise InvalidInput(
+            f"district {adcode} has no grid index: import its grids first "
+            f"(gridsvc import-grids FILE --level grid --district {adcode})"
+        )
+    return locator
 
 
 @dataclass
