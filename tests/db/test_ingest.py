@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shapely
 from sqlalchemy import Engine, text
 
 from gridsvc.errors import Conflict
@@ -17,6 +18,7 @@ from gridsvc.services.ingest import create_job, get_job, report, run_job
 from ingest.mapfile import load_mapping
 from tests.conftest import SCRATCH_DISTRICT as D
 from tests.db.scratch_grids import load_hierarchy, some_grids, table
+from tests.helpers import write_geojson
 from tests.ingest_files import (
     PERSON_FIELDS,
     PERSON_HEADER,
@@ -259,3 +261,24 @@ def test_one_job_at_a_time_per_district_kind_and_source(district, points, tmp_pa
         holder.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": key})
     assert get_job(district, job)["status"] == "failed"
     assert run_job(district, job, keyring=KEYRING, locators=LocatorCache(11))["inserted"] == 6
+
+
+def test_polygon_places_from_geojson_keep_their_shape(district, points, tmp_path):  # type: ignore[no-untyped-def]
+    code, lon, lat = points[3]
+    square = shapely.box(lon - 1e-4, lat - 1e-4, lon + 1e-4, lat + 1e-4)
+    path = write_geojson(
+        tmp_path / "compounds.geojson",
+        [({"编号": "C1", "类型": "compound", "名称": "幸福小区"}, square)],
+    )
+    fields = {"external_id": "编号", "kind": "类型", "name": "名称"}
+    body = ingest(district, "place", path, mapping("place", "小区", fields))
+    assert body["inserted"] == 1, body
+    with district.connect() as conn:
+        kind, area, grid = conn.execute(
+            text(
+                "SELECT GeometryType(geom), ST_Area(geom), grid_code FROM elements "
+                "WHERE adcode = :a AND external_id = 'C1'"
+            ),
+            {"a": D},
+        ).one()
+    assert kind == "POLYGON" and area == pytest.approx(square.area) and grid == code
