@@ -33,12 +33,19 @@ class Action(StrEnum):
     READ_ELEMENTS = "read_elements"
     READ_PEOPLE = "read_people"
     REVEAL_PERSONAL_DATA = "reveal_personal_data"
+    INGEST_ELEMENTS = "ingest_elements"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.OPERATOR: frozenset(
-        {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.READ_ELEMENTS}
+        {
+            Action.READ_UNITS,
+            Action.READ_LAYERS,
+            Action.LOCATE,
+            Action.READ_ELEMENTS,
+            Action.INGEST_ELEMENTS,
+        }
     ),
     Role.GRID_LEADER: frozenset(
         {

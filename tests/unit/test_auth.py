@@ -32,7 +32,13 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
         (Role.ADMIN, set(Action)),
         (
             Role.OPERATOR,
-            {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.READ_ELEMENTS},
+            {
+                Action.READ_UNITS,
+                Action.READ_LAYERS,
+                Action.LOCATE,
+                Action.READ_ELEMENTS,
+                Action.INGEST_ELEMENTS,
+            },
         ),
         (
             Role.GRID_LEADER,
