@@ -76,12 +76,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_elements_adcode_h3", "elements", ["adcode", "h3"])
     op.create_index("ix_elements_geom", "elements", ["geom"], postgresql_using="gist")
-    op.create_index(
-        "ix_elements_adcode_id_hash",
-        "elements",
-        ["adcode", "id_hash"],
-        postgresql_where=sa.text("id_hash IS NOT NULL"),
-    )
     op.create_table(
         "ingest_jobs",
         sa.Column("adcode", sa.String(length=6), nullable=False),
@@ -138,7 +132,6 @@ def downgrade() -> None:
     op.drop_column("api_keys", "staff_id")
     op.drop_table("ingest_errors")
     op.drop_table("ingest_jobs")
-    op.drop_index("ix_elements_adcode_id_hash", table_name="elements")
     op.drop_index("ix_elements_geom", table_name="elements", postgresql_using="gist")
     op.drop_index("ix_elements_adcode_h3", table_name="elements")
     op.drop_index("ix_elements_adcode_grid_code_kind", table_name="elements")
