@@ -170,24 +170,33 @@ def organisations(
                 grid_codes=code,
             )
         )
-    for g in np.repeat(grids, per_grid(ENTERPRISES_PER_1000, 8.0, residents, area.urban, rng)):
-        stem = FIRST_CHARS[rng.integers(len(FIRST_CHARS))] + URBAN_CHARS[rng.integers(24)]
+    for at in np.repeat(grids, per_grid(ENTERPRISES_PER_1000, 8.0, residents, area.urban, rng)):
+        stem = (
+            FIRST_CHARS[rng.integers(len(FIRST_CHARS))]
+            + URBAN_CHARS[rng.integers(len(URBAN_CHARS))]
+        )
         small = rng.random() < 0.45
         name = f"{stem}{INDUSTRIES[rng.integers(len(INDUSTRIES))]}" + (
             "店" if small else "有限公司"
         )
         rows.append(
-            _org("", "enterprise", area.prefix[:3] + name, int(g), prefix="92" if small else "91")
+            _org("", "enterprise", area.prefix[:3] + name, int(at), prefix="92" if small else "91")
         )
-    for g in np.repeat(grids, per_grid(SOCIAL_ORGS_PER_1000, 0.5, residents, area.urban, rng)):
-        stem = FIRST_CHARS[rng.integers(len(FIRST_CHARS))] + URBAN_CHARS[rng.integers(24)]
+    for at in np.repeat(grids, per_grid(SOCIAL_ORGS_PER_1000, 0.5, residents, area.urban, rng)):
+        stem = (
+            FIRST_CHARS[rng.integers(len(FIRST_CHARS))]
+            + URBAN_CHARS[rng.integers(len(URBAN_CHARS))]
+        )
         label = ("志愿者协会", "老年协会", "文体协会", "社会工作服务中心")[rng.integers(4)]
         rows.append(
-            _org("", "social_org", stem + label, int(g), prefix="52" if "中心" in label else "51")
+            _org("", "social_org", stem + label, int(at), prefix="52" if "中心" in label else "51")
         )
     for i, row in enumerate(compounds.itertuples()):
         if i % 4 == 0:
-            stem = FIRST_CHARS[rng.integers(len(FIRST_CHARS))] + URBAN_CHARS[rng.integers(24)]
+            stem = (
+                FIRST_CHARS[rng.integers(len(FIRST_CHARS))]
+                + URBAN_CHARS[rng.integers(len(URBAN_CHARS))]
+            )
             company = f"XQ-WY{i:05d}"
             rows.append(
                 _org(

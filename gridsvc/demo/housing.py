@@ -61,14 +61,16 @@ def build_housing(
 ) -> Housing:
     """Buildings for every grid's households (and compounds of urban buildings)."""
     hh_building = np.empty(len(household_grid), dtype=np.int64)
-    b_grid, b_floors, b_flats = [], [], []
+    b_grid: list[np.ndarray] = []
+    b_floors: list[np.ndarray] = []
+    b_flats: list[np.ndarray] = []
     order = np.argsort(household_grid, kind="stable")
     bounds = np.searchsorted(household_grid[order], np.arange(len(area) + 1))
     for g in np.flatnonzero(np.diff(bounds)):
         rows = order[bounds[g] : bounds[g + 1]]
         floors, flats = _building_sizes(bool(area.urban[g]), len(rows), occupancy, rng)
         slots = np.maximum(1, np.round(flats * min(occupancy, 1.0))).astype(np.int64)
-        start = sum(len(f) for f in b_floors)
+        start = int(sum(len(f) for f in b_floors))
         hh_building[rows] = start + np.searchsorted(np.cumsum(slots), np.arange(len(rows)), "right")
         b_grid.append(np.full(len(floors), g))
         b_floors.append(floors)

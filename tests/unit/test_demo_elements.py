@@ -149,6 +149,8 @@ def test_density_and_hierarchy_counts(area: DemoArea, files) -> None:
     branches = orgs[orgs["党组织层级"] == "网格党支部"]
     assert sorted(branches["所属网格"]) == sorted(area.codes)
     assert set(branches["上级组织编号"]) <= set(orgs["组织编号"])
+    spread = pd.Series(files["organisations.csv"].extra["grid"]).groupby(orgs["组织类型"]).nunique()
+    assert spread["社会组织"] > 20 and spread["企业"] > 0.3 * len(area)
     pois = files["pois.csv"].frame
     assert (pois["类别"] == "党群服务中心").sum() == len(area.community_names)
     buildings = files["places.csv"].frame
