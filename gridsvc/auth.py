@@ -30,11 +30,14 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     EXPORT = "export"
     PUSH_CAMERA_EVENTS = "push_camera_events"
+    INGEST_ELEMENTS = "ingest_elements"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: frozenset({Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE}),
+    Role.OPERATOR: frozenset(
+        {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.INGEST_ELEMENTS}
+    ),
     Role.GRID_LEADER: frozenset({Action.READ_UNITS, Action.LOCATE}),
     Role.PLANNER: frozenset({Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.EXPORT}),
     Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),

@@ -41,12 +41,20 @@ class Keyring:
 
     def seal_many(self, rows: Iterable[Mapping[str, str | None]]) -> list[bytes]:
         """A sealed blob per row (see seal)."""
-        out = []
+        plains = []
         for row in rows:
             kept = {k: row[k] for k in SEALED_FIELDS if row.get(k) is not None}
-            plain = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode()
-            nonce = os.urandom(_NONCE)
-            out.append(_VERSION + nonce + self._aead.encrypt(nonce, plain, _VERSION))
+            plains.append(json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode())
+        return self.seal_json_many(plains)
+
+    def seal_json_many(self, plains: Sequence[bytes]) -> list[bytes]:
+        """A sealed blob per UTF-8 JSON object (already encoded: the bulk path of seal_many)."""
+        nonces = os.urandom(_NONCE * len(plains))
+        encrypt = self._aead.encrypt
+        out = []
+        for i, plain in enumerate(plains):
+            nonce = nonces[i * _NONCE : (i + 1) * _NONCE]
+            out.append(_VERSION + nonce + encrypt(nonce, plain, _VERSION))
         return out
 
     def unseal(self, blob: bytes) -> dict[str, str]:

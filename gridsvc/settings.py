@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=200 * 1024**2, gt=0, description="Largest boundary upload (bytes of the body)"
     )
+    max_ingest_bytes: int = Field(
+        default=2 * 1024**3, gt=0, description="Largest element file upload (bytes of the body)"
+    )
     max_locate_bytes: int = Field(
         default=64 * 1024**2, gt=0, description="Largest locate or aggregate body (bytes)"
     )

@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from gridsvc import __version__
 from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
-from gridsvc.api.routes import audit, grids, health, keys, layers, locate, session
+from gridsvc.api.routes import audit, grids, health, ingest, keys, layers, locate, session
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.keyfiles import keyring, session_secret
 from gridsvc.services.cells import LocatorCache
+from gridsvc.services.ingest_jobs import JobRunner
 from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings, get_settings
 from maps.routes import pages as map_pages
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.principals = PrincipalCache(settings.key_cache_seconds)
             app.state.session_secret = session_secret(settings)
             app.state.keyring = keyring(settings)
+            runner = JobRunner(engine, app.state.keyring, app.state.locators)
+            stack.callback(runner.close)
+            app.state.ingest_runner = runner
             tiles = TileCache(engine, settings.tile_cache_entries)
             tiles.open()
             stack.callback(tiles.close)
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locate.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
+    app.include_router(ingest.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
     openapi.install(app)

@@ -24,6 +24,7 @@ from gridsvc.api.deps import current_principal
 from gridsvc.api.problems import problem
 from gridsvc.errors import Forbidden, Unauthorized
 from gridsvc.settings import Settings
+from ingest.kinds import KINDS
 
 #: (method, path) → the Settings field holding its body limit; any other request gets
 #: ``max_body_bytes``.
@@ -32,6 +33,7 @@ ROUTE_LIMITS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/layers"): "max_upload_bytes",
     ("POST", "/api/v1/locate"): "max_locate_bytes",
     ("POST", "/api/v1/cells/aggregate"): "max_locate_bytes",
+    **{("POST", f"/api/v1/ingest/{kind}"): "max_ingest_bytes" for kind in KINDS},
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROTECTED_PREFIX = "/api/"

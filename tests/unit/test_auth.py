@@ -30,7 +30,10 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
     ("role", "allowed"),
     [
         (Role.ADMIN, set(Action)),
-        (Role.OPERATOR, {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE}),
+        (
+            Role.OPERATOR,
+            {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.INGEST_ELEMENTS},
+        ),
         (Role.GRID_LEADER, {Action.READ_UNITS, Action.LOCATE}),
         (Role.PLANNER, {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.EXPORT}),
         (Role.INTEGRATOR, {Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
