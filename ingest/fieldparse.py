@@ -96,14 +96,13 @@ def _by_type(
 
 def _checked(cleaned: pa.Array, spec: FieldSpec, where: str) -> tuple[pa.Array, list[Finding]]:
     if spec.type == "id_number":
-        values, reasons, code = None, None, "invalid_id_number"
+        code = "invalid_id_number"
         values = idcheck.normalise_id(cleaned)
-        reasons = idcheck.id_reasons(values)
+        reasons, bad = idcheck.id_reasons(values)
     else:
         code = "invalid_credit_code"
         values = idcheck.normalise_credit(cleaned)
-        reasons = idcheck.credit_reasons(values)
-    bad = np.not_equal(reasons, None)
+        reasons, bad = idcheck.credit_reasons(values)
     messages = np.full(len(reasons), None, dtype=object)
     for i in np.flatnonzero(bad):
         messages[i] = f"{where}: {reasons[i]}"

@@ -60,8 +60,9 @@ def _normalise_odd(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(pc.utf8_length(column), 0), pa.scalar(None, pa.string()), column)
 
 
-def id_reasons(column: pa.Array, today: dt.date | None = None) -> np.ndarray:
-    """Why each normalised ID number is invalid (object array; None where valid or missing)."""
+def id_reasons(column: pa.Array, today: dt.date | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Why each normalised ID number is invalid (object array; None where valid or missing),
+    and the mask of the invalid."""
     today = today or dt.date.today()
     reasons = np.full(len(column), None, dtype=object)
     chars, fits = fixed_bytes(column, 18)
@@ -84,7 +85,13 @@ def id_reasons(column: pa.Array, today: dt.date | None = None) -> np.ndarray:
     expected = ID_CHECK[total.astype(np.int64) % 11]
     for j in np.flatnonzero(ok & (expected != last)):
         reasons[rows[j]] = f"check character is {chr(last[j])}, expected {chr(expected[j])}"
-    return reasons
+    return reasons, _invalid(column, rows[ok & (expected == last)])
+
+
+def _invalid(column: pa.Array, valid_rows: np.ndarray) -> np.ndarray:
+    bad = np.asarray(pc.is_valid(column))
+    bad[valid_rows] = False
+    return bad
 
 
 def _number(digits: np.ndarray) -> np.ndarray:
@@ -117,8 +124,9 @@ def normalise_credit(column: pa.Array) -> pa.Array:
     return normalise_id(column)
 
 
-def credit_reasons(column: pa.Array) -> np.ndarray:
-    """Why each normalised credit code is invalid (object array; None where valid or missing)."""
+def credit_reasons(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Why each normalised credit code is invalid (object array; None where valid or missing),
+    and the mask of the invalid."""
     reasons = np.full(len(column), None, dtype=object)
     chars, fits = fixed_bytes(column, 18)
     _wrong_length(column, fits, reasons)
@@ -133,4 +141,4 @@ def credit_reasons(column: pa.Array) -> np.ndarray:
     for j in np.flatnonzero(ok & (expected != v[:, 17])):
         got, want = chr(chars[j, 17]), chr(CREDIT_ALPHABET[expected[j]])
         reasons[rows[j]] = f"check character is {got}, expected {want}"
-    return reasons
+    return reasons, _invalid(column, rows[ok & (expected == v[:, 17])])

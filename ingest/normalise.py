@@ -24,7 +24,8 @@ from ingest.columns import Columns
 from ingest.fieldparse import parse_field
 from ingest.location import DistrictArea, Finding, Located, locate_geometries, locate_points
 from ingest.mapfile import MappingSpec
-from ingest.tabular import FLAG_PREFIX, TAG_COLUMN, RawBatch
+from ingest.tabular import RawBatch
+from ingest.tags import gather_tags, raw_column, tag_lists
 
 __all__ = ["DistrictArea", "ElementBatch", "RowError", "normalise", "ERROR_CODES"]
 
@@ -41,16 +42,26 @@ ERROR_CODES = (
 )
 #: Element columns given as text/objects for every kind (None where the kind has none).
 TEXT_COLUMNS = (
-    "external_id", "category", "name", "status", "severity", "valid_from", "valid_to",
-    "household_id", "building_id", "parent_external_id", "grid_code",
-    "id_number", "phone", "address", "birth_date",
-)  # fmt: off
+    "external_id",
+    "category",
+    "name",
+    "status",
+    "severity",
+    "valid_from",
+    "valid_to",
+    "household_id",
+    "building_id",
+    "parent_external_id",
+    "grid_code",
+    "id_number",
+    "phone",
+    "address",
+    "birth_date",
+)
 _PERSONAL = {"person": ("id_number", "phone", "address", "birth_date"), "staff": ("phone",)}
 _STATUS = {"thing": "status", "staff": "duty_status"}
 _OWN_COLUMNS = frozenset(TEXT_COLUMNS) - {"id_number", "phone", "address", "birth_date"}
 _LOCATION = frozenset({"lon", "lat", "wkt"})
-#: The sorted tag codes, and (row positions, positions in them) pairs.
-_TagPairs = tuple[list[str], list[tuple[np.ndarray, np.ndarray]]]
 
 
 @dataclass(frozen=True)
@@ -88,13 +99,9 @@ class ElementBatch:
         """Every accepted row's WGS 84 geometry: its shape, else a point from lon/lat, or None."""
         out = np.array(self.columns["geometry"], dtype=object)
         lon, lat = self.columns["lon"], self.columns["lat"]
-        points = np.equal(out, None) & ~np.isnan(lon)
+        points = ~v.is_set(out) & ~np.isnan(lon)
         out[points] = shapely.points(lon[points], lat[points])
         return out
-
-
-def _raw(batch: RawBatch, name: str) -> pa.Array:
-    return pa.array(batch.frame[name], type=pa.large_string(), from_pandas=True)
 
 
 def normalise(batch: RawBatch, spec: MappingSpec, area: DistrictArea) -> ElementBatch:
@@ -105,13 +112,13 @@ def normalise(batch: RawBatch, spec: MappingSpec, area: DistrictArea) -> Element
     for f in kinds.FIELDS[kind]:
         if f.name in spec.fields:
             table = spec.values.get(f.name, {})
-            result = parse_field(kind, f, _raw(batch, f.name), table, spec.fields[f.name])
+            result = parse_field(kind, f, raw_column(batch, f.name), table, spec.fields[f.name])
             parsed[f.name] = result.values
             findings.extend(result.findings)
     located = _locate(batch, spec, parsed, area, findings)
     findings.extend(located.findings)
     findings.extend(_location_needed(spec, n, located, parsed, findings))
-    tag_pairs = _tags(batch, spec, findings)
+    tag_pairs = gather_tags(batch, spec, findings)
     reject = np.zeros(n, dtype=bool)
     for finding in findings:
         reject |= finding.mask
@@ -119,7 +126,7 @@ def normalise(batch: RawBatch, spec: MappingSpec, area: DistrictArea) -> Element
     columns = _columns(kind, parsed, idx)
     columns["lon"], columns["lat"] = located.lon[idx], located.lat[idx]
     columns["geometry"] = located.geometry[idx]
-    columns["tags"] = _tag_lists(tag_pairs, n, idx)
+    columns["tags"] = tag_lists(tag_pairs, n, idx)
     columns["attrs"] = _attrs(kind, n, parsed, idx)
     return ElementBatch(kind, batch.rows[idx], columns, _errors(batch.rows, findings))
 
@@ -138,7 +145,7 @@ def _locate(
     if "wkt" in parsed:
         text = parsed["wkt"].to_numpy(zero_copy_only=False)
         geoms = shapely.from_wkt(text, on_invalid="ignore")
-        bad = np.not_equal(text, None) & shapely.is_missing(geoms)
+        bad = v.is_set(text) & shapely.is_missing(geoms)
         where = f"wkt (column {spec.fields['wkt']})"
         findings.append(Finding(bad, "wkt", "unparseable_value", f"{where}: is not WKT"))
         return locate_geometries(np.asarray(geoms, dtype=object), crs, area, where)
@@ -189,51 +196,6 @@ def _location_needed(
     return [Finding(none, "lon", "missing_required", f"{where}: {why}")]
 
 
-def _tags(batch: RawBatch, spec: MappingSpec, findings: list[Finding]) -> _TagPairs:
-    """(row positions, code positions in the sorted tag codes) from tag and flag columns."""
-    codes = sorted(spec.tag_codes())
-    pairs = []
-    if spec.tag_column:
-        parents, items = v.split_list(v.text(_raw(batch, TAG_COLUMN)))
-        found, bad_items = v.tag_codes(items, spec.values.get("tags", {}), codes)
-        bad = np.zeros(len(batch), dtype=bool)
-        bad[parents[bad_items]] = True
-        reasons = np.full(len(batch), None, dtype=object)
-        where = f"tags (column {spec.tag_column})"
-        for row, item in zip(
-            parents[bad_items], items.filter(pa.array(bad_items)).to_pylist(), strict=True
-        ):
-            shown = item if len(item) <= 20 else item[:20] + "…"
-            why = f"'{shown}' is not a care tag; map it under values: tags"
-            reasons[row] = f"{reasons[row]}; {why}" if reasons[row] else f"{where}: {why}"
-        findings.append(Finding(bad, "tags", "unparseable_value", reasons))
-        pairs.append((parents[~bad_items], found[~bad_items]))
-    for column, code in spec.tag_flags.items():
-        yes, bad = v.flag(v.text(_raw(batch, FLAG_PREFIX + code)))
-        why = f"tags (column {column}): not a yes/no value (是/否, Y/N, 1/0, true/false)"
-        findings.append(Finding(bad, "tags", "unparseable_value", why))
-        rows = np.flatnonzero(yes)
-        pairs.append((rows, np.full(len(rows), codes.index(code), dtype=np.int64)))
-    return codes, pairs
-
-
-def _tag_lists(tags: _TagPairs, n: int, idx: np.ndarray) -> pa.Array:
-    """Each accepted row's tag codes (first appearance kept, duplicates dropped) as a list."""
-    codes, pairs = tags
-    position = np.full(n, -1, dtype=np.int64)
-    position[idx] = np.arange(len(idx))
-    rows = np.concatenate([position[r] for r, _ in pairs] or [np.zeros(0, np.int64)])
-    ids = np.concatenate([c for _, c in pairs] or [np.zeros(0, np.int64)])
-    keep = rows >= 0
-    rows, ids = rows[keep], ids[keep]
-    _, first = np.unique(rows * max(len(codes), 1) + ids, return_index=True)
-    order = first[np.lexsort((first, rows[first]))]
-    counts = np.bincount(rows[order], minlength=len(idx))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    values = pa.array(codes, pa.string()).take(pa.array(ids[order], pa.int64()))
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
-
-
 def _column(values: Any, idx: np.ndarray) -> Any:
     if len(idx) == len(values) and (len(idx) == 0 or idx[-1] == len(idx) - 1):
         return values  # every row accepted
@@ -271,7 +233,7 @@ def _birth_year(parsed: dict[str, Any], n: int) -> pa.Array:
         years = idcheck.birth_years(parsed["id_number"])
     if "birth_date" in parsed:
         dates = parsed["birth_date"]
-        given = np.not_equal(dates, None)
+        given = v.is_set(dates)
         years[given] = [int(d[:4]) for d in dates[given]]
     return pa.array(years, pa.int64(), mask=years <= 0)
 

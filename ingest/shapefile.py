@@ -123,6 +123,7 @@ def read_attributes(shp: Path, declared: str | None) -> Attributes:
     names = [c for c in frame.columns if c != "geometry"]
     raw_names = {c: c.encode(_RAW) for c in names}
     text_cols = [c for c in names if _is_text(frame[c])]
+    encoding: str | None
     if declared:
         encoding, source = declared, "declared"
     else:

@@ -34,12 +34,18 @@ _UNREADABLE = "it is not a readable GeoJSON, GeoPackage or Shapefile"
 
 @contextmanager
 def _layer_file(path: Path, fmt: str, limits: ZipLimits) -> Iterator[Path]:
-    """The path GDAL should open: the file itself, or the zip's Shapefile extracted."""
-    if fmt != "shapefile":
+    """The path GDAL should open: the file itself (under a .gpkg name for a GeoPackage, which
+    GDAL expects), or the zip's Shapefile extracted."""
+    if fmt == "geojson" or (fmt == "gpkg" and path.suffix.lower() == ".gpkg"):
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="gridsvc-ingest-") as tmp:
-        yield extract_zip(path, limits, Path(tmp))
+        if fmt == "gpkg":
+            link = Path(tmp) / "layer.gpkg"
+            link.symlink_to(path.resolve())
+            yield link
+        else:
+            yield extract_zip(path, limits, Path(tmp))
 
 
 def _info(path: Path, name: str, fmt: str) -> dict:

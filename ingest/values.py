@@ -65,6 +65,11 @@ def fix_where(column: pa.Array, need: np.ndarray, fix) -> pa.Array:  # type: ign
     return pc.replace_with_mask(column, mask, fix(column.filter(mask)).cast(column.type))
 
 
+def is_set(values: np.ndarray) -> np.ndarray:
+    """True where an object array holds a value (not None)."""
+    return np.frompyfunc(lambda x: x is not None, 1, 1)(values).astype(bool)
+
+
 def given(column: pa.Array) -> np.ndarray:
     """True where a value is present."""
     return np.asarray(pc.is_valid(column))
