@@ -164,6 +164,8 @@ def real_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarra
 
 
 def _parts(column: pa.Array) -> dict[str, np.ndarray]:
+    if isinstance(column, pa.ChunkedArray):  # struct fields are read from one array
+        column = column.combine_chunks()
     found = pc.extract_regex(column, _DATE)
     out = {}
     for name in ("y", "m", "d", "m2", "d2", "H", "M", "S"):
