@@ -110,7 +110,8 @@ def number(column: pa.Array):  # type: ignore[no-untyped-def]
     except pa.ArrowInvalid:
         ok = pc.match_substring_regex(column, _NUMBER)
         values = pc.cast(pc.if_else(ok, column, pa.scalar(None, pa.string())), pa.float64())
-    return np.array(pc.fill_null(values, np.nan), dtype=np.float64), bad(column, ok)
+    out = np.asarray(pc.fill_null(values, np.nan), dtype=np.float64)
+    return (out if out.flags.writeable else out.copy()), bad(column, ok)  # Arrow's are read-only
 
 
 def integer(column: pa.Array, low: int, high: int):  # type: ignore[no-untyped-def]

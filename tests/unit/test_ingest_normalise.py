@@ -406,3 +406,14 @@ def test_dates_of_a_column_in_several_chunks() -> None:
     dates, bad = values.date(column)
     assert list(dates) == ["1984-06-13", None, "2016-01-29"]
     assert list(bad) == [False, True, False]
+
+
+@pytest.mark.parametrize("chunks", [[["103.5", "25.1"]], [["103.5"], ["", "x"]]])
+def test_numbers_can_be_written_to(chunks: list) -> None:
+    import pyarrow as pa
+
+    from ingest import values
+
+    x, _ = values.number(pa.chunked_array(chunks))
+    x[:] = 0.0
+    assert (x == 0).all()
