@@ -21,7 +21,6 @@ from bench.common import scratch_postgis
 
 ADCODE = "530302"
 QUICK_RESIDENTS = 50_000
-GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
 
 
 @dataclass(frozen=True)
@@ -88,10 +87,29 @@ class Run:
         return int(self.report.get("inserted", 0)) + int(self.report.get("updated", 0))
 
 
+#: Runs the gridsvc command line, then writes the process's own peak RSS (VmHWM, KiB) to the
+#: file named first. (getrusage and wait4 would report the bench process's RSS at fork time
+#: when that is larger: Linux carries it over into the child's maximum.)
+_CHILD = """
+import sys
+from gridsvc.cli import main
+code = main(sys.argv[2:])
+with open("/proc/self/status") as fh:
+    peak = next(line.split()[1] for line in fh if line.startswith("VmHWM:"))
+with open(sys.argv[1], "w") as fh:
+    fh.write(peak)
+sys.exit(code)
+"""
+
+
 def ingest(scratch: Scratch, kind: str, csv: Path, mapping: Path) -> Run:
     """Run ``gridsvc ingest KIND CSV --map MAP --json`` to its end, timed, with its peak RSS."""
+    peak = scratch.home / "ingest-peak-kib"
     args = [
-        GRIDSVC,
+        sys.executable,
+        "-c",
+        _CHILD,
+        str(peak),
         "ingest",
         kind,
         str(csv),
@@ -101,18 +119,12 @@ def ingest(scratch: Scratch, kind: str, csv: Path, mapping: Path) -> Run:
         ADCODE,
         "--json",
     ]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, env=scratch.env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text, problem = out.read().decode(), err.read().decode(errors="replace")
+    start = time.perf_counter()
+    done = subprocess.run(args, env=scratch.env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
     try:
-        report = json.loads(text)
+        report = json.loads(done.stdout)
     except json.JSONDecodeError as exc:
-        tail = problem.strip().splitlines()[-5:]
+        tail = done.stderr.strip().splitlines()[-5:]
         raise RuntimeError(f"gridsvc ingest {kind} failed: {' | '.join(tail)}") from exc
-    return Run(seconds, usage.ru_maxrss / 1024.0, report)  # ru_maxrss is in KiB on Linux
+    return Run(seconds, int(peak.read_text()) / 1024.0, report)
