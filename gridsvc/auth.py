@@ -31,15 +31,40 @@ class Action(StrEnum):
     EXPORT = "export"
     PUSH_CAMERA_EVENTS = "push_camera_events"
     INGEST_ELEMENTS = "ingest_elements"
+    READ_ELEMENTS = "read_elements"
+    READ_PEOPLE = "read_people"
+    REVEAL_PERSONAL_DATA = "reveal_personal_data"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.OPERATOR: frozenset(
-        {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.INGEST_ELEMENTS}
+        {
+            Action.READ_UNITS,
+            Action.READ_LAYERS,
+            Action.LOCATE,
+            Action.READ_ELEMENTS,
+            Action.INGEST_ELEMENTS,
+        }
     ),
-    Role.GRID_LEADER: frozenset({Action.READ_UNITS, Action.LOCATE}),
-    Role.PLANNER: frozenset({Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.EXPORT}),
+    Role.GRID_LEADER: frozenset(
+        {
+            Action.READ_UNITS,
+            Action.LOCATE,
+            Action.READ_ELEMENTS,
+            Action.READ_PEOPLE,
+            Action.REVEAL_PERSONAL_DATA,
+        }
+    ),
+    Role.PLANNER: frozenset(
+        {
+            Action.READ_UNITS,
+            Action.READ_LAYERS,
+            Action.LOCATE,
+            Action.EXPORT,
+            Action.READ_ELEMENTS,
+        }
+    ),
     Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
 }
 
@@ -115,6 +140,78 @@ def target_district(principal: Principal, requested: str | None, default: str) -
     adcode = requested or principal.district or default
     require_district(principal, adcode)
     return adcode
+
+
+#: The element kind whose rows only roles allowed to read people receive.
+PERSON = "person"
+
+
+@dataclass(frozen=True)
+class ElementScope:
+    """The element rows a caller may read: one district or all, some grids or all, people."""
+
+    district: str | None
+    grid_codes: frozenset[str] | None
+    people: bool
+
+
+def sees_people(principal: Principal) -> bool:
+    """Whether the principal receives person rows (others see people only as counts)."""
+    return Action.READ_PEOPLE in PERMISSIONS[principal.role]
+
+
+def element_scope(principal: Principal, kind: str | None = None) -> ElementScope:
+    """The rows a listing of elements (of ``kind``, or all) shows the principal.
+
+    Asking for people by a role that sees them only as counts is Forbidden (the request alone
+    decides it); an unfiltered listing leaves people out for such a role. A grid leader reads
+    the elements of its own grids only; a district-limited key those of its district.
+    """
+    authorize(principal, Action.READ_ELEMENTS)
+    people = sees_people(principal)
+    if kind == PERSON and not people:
+        raise Forbidden(
+            f"role '{principal.role}' sees people only as counts: "
+            "read them from /api/v1/grids/{code}/card"
+        )
+    grids = principal.grid_codes if principal.grid_scoped else None
+    return ElementScope(principal.district, grids, people)
+
+
+def can_see_element(principal: Principal, adcode: str, kind: str, grid_code: str | None) -> bool:
+    """Whether the principal may read one element of ``kind`` in ``grid_code`` of ``adcode``."""
+    if Action.READ_ELEMENTS not in PERMISSIONS[principal.role]:
+        return False
+    if principal.district and principal.district != adcode:
+        return False
+    if kind == PERSON and not sees_people(principal):
+        return False
+    return not principal.grid_scoped or grid_code in principal.grid_codes
+
+
+def require_element(
+    principal: Principal, element_id: int, adcode: str, kind: str, grid_code: str | None
+) -> None:
+    """Raise NotFound (existence is not disclosed) for an element out of the caller's scope."""
+    authorize(principal, Action.READ_ELEMENTS)
+    if not can_see_element(principal, adcode, kind, grid_code):
+        raise NotFound(f"no element {element_id}")
+
+
+def require_reveal(
+    principal: Principal, element_id: int, adcode: str, kind: str, grid_code: str | None
+) -> None:
+    """Only an admin, or the grid leader of the element's grid, may reveal personal data."""
+    authorize(principal, Action.REVEAL_PERSONAL_DATA)
+    require_element(principal, element_id, adcode, kind, grid_code)
+
+
+def require_card(principal: Principal, code: str) -> None:
+    """The card of unit ``code`` (counts): a grid leader reads its own grids' cards only."""
+    authorize(principal, Action.READ_ELEMENTS)
+    outside = principal.district and not code.startswith(principal.district)
+    if outside or (principal.grid_scoped and code not in principal.grid_codes):
+        raise NotFound(f"no grid with code '{code}'")
 
 
 def new_key() -> tuple[str, str, str]:

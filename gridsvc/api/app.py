@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from gridsvc import __version__
 from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
-from gridsvc.api.routes import audit, grids, health, ingest, keys, layers, locate, session
+from gridsvc.api.routes import (
+    audit,
+    elements,
+    grids,
+    health,
+    ingest,
+    keys,
+    layers,
+    locate,
+    session,
+)
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.keyfiles import keyring, session_secret
@@ -60,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(session.router)
     app.include_router(grids.router)
+    app.include_router(elements.router)
     app.include_router(layers.router)
     app.include_router(locate.router)
     app.include_router(keys.router)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from gridsvc import csrf, sessions
 from gridsvc.auth import Action, Principal, authorize, parse_bearer
 from gridsvc.errors import Forbidden, Unauthorized
+from gridsvc.pii import Keyring
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
@@ -34,7 +35,12 @@ def get_principals(request: Request) -> PrincipalCache:
     return request.app.state.principals
 
 
+def get_keyring(request: Request) -> Keyring:
+    return request.app.state.keyring
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 PrincipalsDep = Annotated[PrincipalCache, Depends(get_principals)]

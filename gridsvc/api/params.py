@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from gridsvc.errors import InvalidInput
+
 #: District, street, community or grid code (SPEC §2: 6 digits, then 3 per level).
 UNIT_CODE = r"^\d{6}(\d{3}){0,3}$"
 GRID_CODE = r"^\d{15}$"
@@ -61,3 +63,23 @@ Lat = Annotated[
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Features to skip")]
 Rings = Annotated[int, Query(ge=0, le=20, description="H3 rings around the cell")]
 LayerId = Annotated[int, Path(ge=1, le=MAX_ID, description="Layer id")]
+ElementId = Annotated[int, Path(ge=1, le=MAX_ID, description="Element id")]
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``minLon,minLat,maxLon,maxLat`` in WGS 84 degrees; InvalidInput with the reason."""
+    if not text:
+        return None
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(
+            f"bbox '{text}' must be four numbers: minLon,minLat,maxLon,maxLat"
+        ) from None
+    if len(values) != 4:
+        raise InvalidInput(f"bbox '{text}' has {len(values)} numbers; it needs 4")
+    x0, y0, x1, y1 = values
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise InvalidInput(f"bbox '{text}' is out of range or has min greater than max")
+    return x0, y0, x1, y1

@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument("--grid", action="append", default=[], metavar="CODE")
     kc.add_argument("--name", default="")
     kc.add_argument("--district")
+    kc.add_argument(
+        "--staff",
+        metavar="EXTERNAL_ID",
+        help="tie a grid_leader key to this staff record; its grid and district come from it",
+    )
+    kc.add_argument("--source", help="the staff record's source, when several have the id")
     ksub.add_parser("list")
     kr = ksub.add_parser("revoke")
     kr.add_argument("prefix")

@@ -112,8 +112,19 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_engine(settings) as engine:
         if args.action == "create":
+            staff = (
+                keys.StaffRef(external_id=args.staff, source=args.source) if args.staff else None
+            )
+            if args.source and not args.staff:
+                print("--source names the source of a --staff record", file=sys.stderr)
+                return 2
             key, prefix = keys.create_key(
-                engine, args.role, name=args.name, district=args.district, grids=args.grid
+                engine,
+                args.role,
+                name=args.name,
+                district=args.district,
+                grids=args.grid,
+                staff=staff,
             )
             print(key)
             print(f"created {args.role} key {prefix} (shown once; store it now)", file=sys.stderr)
@@ -121,7 +132,8 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
             for k in keys.list_keys(engine):
                 state = "revoked" if k["revoked_at"] else "active"
                 grids = ",".join(k["grid_codes"]) or "-"
-                print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}")
+                staff = f"  staff {k['staff_id']}" if k["staff_id"] else ""
+                print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}{staff}")
         else:
             try:
                 result = keys.revoke_key(engine, args.prefix)

@@ -17,14 +17,20 @@ def insert_key(
     name: str = "",
     district: str | None = None,
     grid_codes: list[str] | None = None,
+    staff_id: int | None = None,
 ) -> None:
-    """Store a new key's hash and scope."""
+    """Store a new key's hash and scope (and the staff element a grid leader's key stands for)."""
     conn.execute(
         insert(ApiKey).values(
-            prefix=prefix, key_hash=key_hash, role=role, name=name,
-            district=district, grid_codes=grid_codes or [],
+            prefix=prefix,
+            key_hash=key_hash,
+            role=role,
+            name=name,
+            district=district,
+            grid_codes=grid_codes or [],
+            staff_id=staff_id,
         )
-    )  # fmt: skip
+    )
 
 
 def find_active(conn: Connection, key_hash: str) -> dict | None:
@@ -56,6 +62,7 @@ PUBLIC = (
     ApiKey.name,
     ApiKey.district,
     ApiKey.grid_codes,
+    ApiKey.staff_id,
     ApiKey.created_at,
     ApiKey.revoked_at,
 )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from gridsvc.auth import Action, Principal, Role, authorize, hash_key, new_key, require_district
 from gridsvc.coding import Level, validate_code
 from gridsvc.errors import InvalidInput, NotFound, Unauthorized
+from gridsvc.repositories import elements_read
 from gridsvc.repositories import keys as keys_repo
 from gridsvc.repositories import sessions as sessions_repo
 from gridsvc.services import audit
@@ -40,6 +42,48 @@ def _check_scope(role: Role, district: str | None, grids: list[str]) -> None:
             raise InvalidInput(f"--grid {code}: the grid is not in district {district}")
 
 
+@dataclass(frozen=True)
+class StaffRef:
+    """The staff record a grid leader's key stands for: its external id (and source), or its
+    element id."""
+
+    external_id: str | None = None
+    element_id: int | None = None
+    source: str | None = None
+
+    def describe(self) -> str:
+        if self.element_id is not None:
+            return f"staff_id {self.element_id}"
+        return f"--staff {self.external_id}" + (f" --source {self.source}" if self.source else "")
+
+
+def _staff_record(engine: Engine, role: Role, ref: StaffRef, district: str | None) -> dict:
+    """The one grid_leader staff record ``ref`` names; InvalidInput saying why otherwise."""
+    what = ref.describe()
+    if role is not Role.GRID_LEADER:
+        raise InvalidInput(f"{what}: only a grid_leader key is tied to a staff record")
+    with engine.connect() as conn:
+        found = elements_read.staff_records(
+            conn,
+            external_id=ref.external_id,
+            element_id=ref.element_id,
+            source=ref.source,
+            adcode=district,
+        )
+    where = f" in district {district}" if district else ""
+    if not found:
+        raise InvalidInput(f"{what}: no staff record{where} (load staff with gridsvc ingest)")
+    if len(found) > 1:
+        sources = ", ".join(sorted({f"{r['adcode']}/{r['source']}" for r in found}))
+        raise InvalidInput(f"{what}: several staff records ({sources}): name --source/--district")
+    (record,) = found
+    if record["role"] != Role.GRID_LEADER.value:
+        raise InvalidInput(f"{what}: the staff member's role is {record['role']}, not grid_leader")
+    if not record["grid_code"]:
+        raise InvalidInput(f"{what}: the staff record names no grid")
+    return record
+
+
 def create_key(
     engine: Engine,
     role: str,
@@ -47,14 +91,22 @@ def create_key(
     name: str = "",
     district: str | None = None,
     grids: list[str] | None = None,
+    staff: StaffRef | None = None,
     actor: Actor | None = None,
 ) -> tuple[str, str]:
     """Create a key; return (key, prefix). The key itself is shown once and never stored.
 
-    ``actor`` None is the command line of this process.
+    With ``staff`` the key is a grid leader's: its grid and district come from the staff
+    record, whose id the key keeps. ``actor`` None is the command line of this process.
     """
     role_ = _role(role)
     grids = list(grids or [])
+    staff_id = None
+    if staff is not None:
+        if grids:
+            raise InvalidInput("give grid codes or a staff record, not both")
+        record = _staff_record(engine, role_, staff, district)
+        staff_id, district, grids = record["element_id"], record["adcode"], [record["grid_code"]]
     _check_scope(role_, district, grids)
     key, prefix, digest = new_key()
     with engine.begin() as conn:
@@ -66,6 +118,7 @@ def create_key(
             name=name,
             district=district,
             grid_codes=grids,
+            staff_id=staff_id,
         )
         audit.record(
             conn,
@@ -74,7 +127,7 @@ def create_key(
             object_type="key",
             object_ids=[prefix],
             district=district,
-            detail={"role": role_.value, "grids": len(grids)},
+            detail={"role": role_.value, "grids": len(grids), "staff_id": staff_id},
         )
     return key, prefix
 
@@ -88,6 +141,7 @@ def create_for(
     name: str = "",
     district: str | None = None,
     grids: list[str] | None = None,
+    staff: StaffRef | None = None,
 ) -> tuple[str, str]:
     """Create a key on behalf of an admin; a district admin creates keys of its district only."""
     district = district or principal.district
@@ -95,7 +149,9 @@ def create_for(
         authorize(principal, Action.MANAGE_KEYS)
         if district:
             require_district(principal, district)
-        return create_key(engine, role, name=name, district=district, grids=grids, actor=actor)
+        return create_key(
+            engine, role, name=name, district=district, grids=grids, staff=staff, actor=actor
+        )
 
 
 def get_for(engine: Engine, principal: Principal, prefix: str) -> dict:

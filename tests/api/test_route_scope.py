@@ -27,6 +27,7 @@ from sqlalchemy import text
 from gridsvc.services.keys import create_key
 from tests.api.conftest import SAME_SITE, auth, throwaway_demo
 from tests.conftest import READONLY_DISTRICT as DEMO
+from tests.elements_rows import grid_points, insert_rows, sample_rows
 
 Response = Any  # the test client's response
 OTHER_DISTRICT = "110101"
@@ -50,6 +51,7 @@ class Ctx:
     visible: frozenset[str]
     keys: dict[str, str]
     new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
+    elements: dict[str, int]  # sample element ids: p1 (person, own grid), p4 (person, foreign)
 
 
 Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
@@ -126,6 +128,22 @@ def tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
         assert tile_codes(r) == {ctx.grid}
     if role == "admin":
         assert len(tile_codes(r)) > 1
+
+
+def elements_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """Person rows only for admins and grid leaders; a grid leader's own grid only."""
+    features = r.json()["features"]
+    kinds = {f["properties"]["kind"] for f in features}
+    if role in ("operator", "planner"):
+        assert "person" not in kinds and features
+    if role == "grid_leader":
+        assert {f["properties"]["grid_code"] for f in features} == {ctx.grid}
+    if role == "admin":
+        assert {"person", "place"} <= kinds
+
+
+def reveal_json(ctx: Ctx) -> dict:
+    return {"reason": "route scope check"}
 
 
 def locate_json(ctx: Ctx) -> dict:
@@ -261,6 +279,64 @@ TABLE: dict[tuple[str, str], Row] = {
             ),
         )
     ),
+    ("GET", "/api/v1/elements"): Row(
+        (
+            Case(
+                get(lambda c: "/api/v1/elements?limit=1000"),
+                statuses(200, 200, 200, 200, 403, 200),
+                elements_in_scope,
+            ),
+            Case(
+                get(lambda c: "/api/v1/elements?kind=person"),
+                statuses(200, 403, 200, 403, 403, 200),
+            ),
+            Case(
+                get(lambda c: f"/api/v1/elements?district={DEMO}&grid={c.foreign}"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/elements/{element_id}"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/elements/{c.elements['p1']}"),
+                statuses(200, 404, 200, 404, 403, 404),
+            ),
+            Case(
+                get(lambda c: f"/api/v1/elements/{c.elements['p4']}"),
+                statuses(200, 404, 404, 404, 403, 404),
+            ),
+            Case(
+                get(lambda c: f"/api/v1/elements/{c.elements['b1']}?district={DEMO}"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/elements/{element_id}/reveal"): Row(
+        (
+            Case(
+                post(lambda c: f"/api/v1/elements/{c.elements['p1']}/reveal", json=reveal_json),
+                statuses(200, 403, 200, 403, 403, 404),
+            ),
+            Case(
+                post(lambda c: f"/api/v1/elements/{c.elements['p4']}/reveal", json=reveal_json),
+                statuses(200, 403, 404, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/grids/{code}/card"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/grids/{c.grid}/card"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+            Case(get(lambda c: f"/api/v1/grids/{c.foreign}/card"), FOREIGN_UNIT),
+            Case(
+                get(lambda c: f"/api/v1/grids/{c.grid[:9]}/card"),
+                statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
     ("POST", "/api/v1/keys"): Row(
         (
             Case(
@@ -374,6 +450,10 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
                 ),
                 {"c": grid},
             ).one()
+        with engine.begin() as conn:
+            a, b = grid_points(conn, [grid, foreign])
+            rows = sample_rows(client.app.state.keyring, a, b)  # type: ignore[attr-defined]
+            elements = insert_rows(conn, DEMO, rows)
         keys = {}
         for role in ("admin", "operator", "planner", "integrator"):
             keys[role], _ = create_key(engine, role)
@@ -397,6 +477,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             visible=frozenset(grid[:n] for n in (6, 9, 12, 15)),
             keys=keys,
             new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
+            elements=elements,
         )
         yield client, ctx
 

@@ -32,10 +32,34 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
         (Role.ADMIN, set(Action)),
         (
             Role.OPERATOR,
-            {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.INGEST_ELEMENTS},
+            {
+                Action.READ_UNITS,
+                Action.READ_LAYERS,
+                Action.LOCATE,
+                Action.READ_ELEMENTS,
+                Action.INGEST_ELEMENTS,
+            },
         ),
-        (Role.GRID_LEADER, {Action.READ_UNITS, Action.LOCATE}),
-        (Role.PLANNER, {Action.READ_UNITS, Action.READ_LAYERS, Action.LOCATE, Action.EXPORT}),
+        (
+            Role.GRID_LEADER,
+            {
+                Action.READ_UNITS,
+                Action.LOCATE,
+                Action.READ_ELEMENTS,
+                Action.READ_PEOPLE,
+                Action.REVEAL_PERSONAL_DATA,
+            },
+        ),
+        (
+            Role.PLANNER,
+            {
+                Action.READ_UNITS,
+                Action.READ_LAYERS,
+                Action.LOCATE,
+                Action.EXPORT,
+                Action.READ_ELEMENTS,
+            },
+        ),
         (Role.INTEGRATOR, {Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
     ],
 )

@@ -16,11 +16,11 @@ from gridsvc.api.deps import (
     SettingsDep,
     permitted,
 )
-from gridsvc.api.params import ADCODE, CRS, TEXT, Offset, UnitCode
-from gridsvc.api.responses import GEOJSON, GeoJSONResponse
+from gridsvc.api.params import ADCODE, CRS, TEXT, Offset, UnitCode, parse_bbox
+from gridsvc.api.responses import GeoJSONResponse
+from gridsvc.api.responses import paged_geojson as _geojson
 from gridsvc.api.uploads import ENCODING, FIELD, read_upload
 from gridsvc.auth import Action, Principal, target_district
-from gridsvc.errors import InvalidInput
 from gridsvc.repositories.units import UnitFilter
 from gridsvc.services import imports, units
 
@@ -40,33 +40,6 @@ class ImportLevel(StrEnum):
     street = "street"
     community = "community"
     grid = "grid"
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``minLon,minLat,maxLon,maxLat`` in WGS 84 degrees; InvalidInput with the reason."""
-    if not text:
-        return None
-    parts = text.split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput(
-            f"bbox '{text}' must be four numbers: minLon,minLat,maxLon,maxLat"
-        ) from None
-    if len(values) != 4:
-        raise InvalidInput(f"bbox '{text}' has {len(values)} numbers; it needs 4")
-    x0, y0, x1, y1 = values
-    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise InvalidInput(f"bbox '{text}' is out of range or has min greater than max")
-    return x0, y0, x1, y1
-
-
-def _geojson(body: dict, request: Request, limit: int, offset: int) -> GeoJSONResponse:
-    links = [{"rel": "self", "href": str(request.url), "type": GEOJSON}]
-    if offset + body["numberReturned"] < body["numberMatched"]:
-        nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
-        links.append({"rel": "next", "href": str(nxt), "type": GEOJSON})
-    return GeoJSONResponse({**body, "links": links})
 
 
 GridImporter = Annotated[Principal, Depends(permitted(Action.IMPORT_UNITS, "grids.import"))]

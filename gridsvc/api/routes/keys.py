@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridsvc.api.deps import CurrentActor, EngineDep, PrincipalsDep, permitted
-from gridsvc.api.params import ADCODE, GRID_CODE, TEXT
+from gridsvc.api.params import ADCODE, GRID_CODE, MAX_ID, TEXT
 from gridsvc.auth import Action, Principal, Role
 from gridsvc.services import keys
 
@@ -34,6 +34,13 @@ class NewKey(BaseModel):
     grids: list[Annotated[str, Field(pattern=GRID_CODE)]] = Field(
         default_factory=list, max_length=1000, description="Grid codes of a grid_leader key"
     )
+    staff_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="A grid_leader key's staff element (kind staff, role grid_leader): "
+        "its grid and district come from that record",
+    )
 
 
 class KeyInfo(BaseModel):
@@ -42,6 +49,7 @@ class KeyInfo(BaseModel):
     name: str
     district: str | None
     grid_codes: list[str]
+    staff_id: int | None = None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -62,6 +70,7 @@ def create_key(
         name=body.name,
         district=body.district,
         grids=body.grids,
+        staff=keys.StaffRef(element_id=body.staff_id) if body.staff_id else None,
     )
     return CreatedKey(key=key, **keys.get_for(engine, principal, prefix))
 
