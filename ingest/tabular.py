@@ -45,6 +45,7 @@ class RawBatch:
     geometry: np.ndarray | None  # shapely geometries in ``crs``; None for CSV / XLSX
     bytes_done: int
     crs: str  # the CRS of lon/lat, wkt and geometry: declared, else the file's, else WGS 84
+    numbers: np.ndarray | None = None  # row numbers of a subset of rows (not consecutive)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -52,6 +53,8 @@ class RawBatch:
     @property
     def rows(self) -> np.ndarray:
         """The 1-based row number of each row."""
+        if self.numbers is not None:
+            return np.asarray(self.numbers, dtype=np.int64)
         return np.arange(self.first_row, self.first_row + len(self.frame), dtype=np.int64)
 
 

@@ -16,7 +16,9 @@ TagPairs = tuple[list[str], list[tuple[np.ndarray, np.ndarray]]]
 
 def raw_column(batch: RawBatch, name: str) -> pa.Array:
     """A column of the batch's frame as Arrow text."""
-    return pa.array(batch.frame[name], type=pa.large_string(), from_pandas=True)
+    column = pa.array(batch.frame[name], type=pa.large_string(), from_pandas=True)
+    # one chunk: numpy views of chunked results are read-only
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def gather_tags(batch: RawBatch, spec: MappingSpec, findings: list[Finding]) -> TagPairs:

@@ -27,6 +27,7 @@ from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_batch import JobContext, Prepared, prepared_batches
 from gridsvc.services.ingest_keys import StoredRows, hash_key
+from gridsvc.spatial.locate import Locator
 from ingest.mapfile import MappingSpec
 from ingest.normalise import DistrictArea
 from ingest.tabular import open_table
@@ -89,7 +90,11 @@ def run_job(
     if job["status"] == "done":
         raise Conflict(f"ingest job {job_id} is already done; nothing to resume")
     with engine.connect() as conn:
-        _lock(conn, job)
+        try:
+            _lock(conn, job)
+        except Conflict as exc:
+            _fail(engine, job, exc, actor)
+            raise
         try:
             _run(conn, engine, job, keyring, locators, actor, batch_rows, on_progress)
         except BaseException as exc:
@@ -137,15 +142,23 @@ def district_area(conn: Connection, adcode: str) -> DistrictArea:
     return DistrictArea.from_geometry(shapes[0].geometry)
 
 
-def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignore[no-untyped-def]
-    adcode = job["adcode"]
-    area = district_area(conn, adcode)
+def check_district(engine: Engine, locators: LocatorCache, adcode: str) -> Locator:
+    """The district's locator; InvalidInput when the district or its grid index is missing."""
+    with engine.connect() as conn:
+        district_area(conn, adcode)
     locator = locators.get(engine, adcode)
     if locator is None:
         raise InvalidInput(
             f"district {adcode} has no grid index: import its grids first "
             f"(gridsvc import-grids FILE --level grid --district {adcode})"
         )
+    return locator
+
+
+def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignore[no-untyped-def]
+    adcode = job["adcode"]
+    locator = check_district(engine, locators, adcode)
+    area = district_area(conn, adcode)
     key = hash_key(keyring, job["mapping"])
     stored = elements_repo.existing_keys(conn, adcode, job["kind"], job["source"])
     conn.commit()

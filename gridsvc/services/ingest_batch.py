@@ -107,15 +107,13 @@ def _duplicate(row: int, first: int) -> RowError:
 
 
 def _normalised(ctx: JobContext, raw, positions: np.ndarray) -> tuple[ElementBatch, list]:  # type: ignore[no-untyped-def]
-    """Normalise the rows at ``positions`` of ``raw``; rows and errors in file numbering."""
+    """Normalise the rows at ``positions`` of ``raw`` (keeping their row numbers)."""
     frame = raw.frame.iloc[positions].reset_index(drop=True)
     geometry = None if raw.geometry is None else np.asarray(raw.geometry)[positions]
-    sub = dataclasses.replace(raw, first_row=1, frame=frame, geometry=geometry)
-    batch = normalise(sub, ctx.spec, ctx.area)
     numbers = raw.rows[positions]
-    batch.rows = numbers[np.asarray(batch.rows, dtype=np.int64) - 1]
-    errors = [dataclasses.replace(e, row=int(numbers[e.row - 1])) for e in batch.errors]
-    batch.errors = []
+    sub = dataclasses.replace(raw, frame=frame, geometry=geometry, numbers=numbers)
+    batch = normalise(sub, ctx.spec, ctx.area)
+    errors, batch.errors = batch.errors, []
     return batch, errors
 
 
@@ -139,6 +137,8 @@ def _placed(ctx: JobContext, batch: ElementBatch, hashes, rows, errors: list):  
     located = _locate(ctx.locator, lon, lat, given)
     row_hash = hashes[np.searchsorted(rows, batch.rows)]
     payload, attrs = build_payload(batch, located, row_hash, ctx.keyring)
+    # by cell: neighbours land in the same index pages (h3, grid, geometry), far fewer reads
+    payload = payload.take(np.argsort(located.h3, kind="stable"))
     return payload, attrs, batch.rows
 
 

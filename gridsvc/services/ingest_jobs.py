@@ -8,7 +8,7 @@ import io
 import logging
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +22,7 @@ from gridsvc.repositories import ingest_jobs as jobs_repo
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
-from gridsvc.services.ingest import create_job, get_job, report, run_job
+from gridsvc.services.ingest import check_district, create_job, get_job, report, run_job
 from gridsvc.settings import Settings
 from ingest.mapfile import MappingSpec, load_mapping
 from ingest.tabular import open_table
@@ -50,6 +50,9 @@ class JobRunner:
             run_job(self.engine, job_id, keyring=self.keyring, locators=self.locators, actor=actor)
         except Exception:  # recorded on the job as failed, with its reason
             log.exception("ingest job %s failed", job_id)
+            return
+        # the upload holds personal data: gone once loaded (a failed job keeps it to resume)
+        shutil.rmtree(Path(get_job(self.engine, job_id)["file_path"]).parent, ignore_errors=True)
 
     def close(self) -> None:
         """Wait for running jobs; jobs not started stay queued (resume them later)."""
@@ -70,7 +73,8 @@ def mapping_text(data: bytes) -> str:
 
 def _checked_upload(settings: Settings, data: BinaryIO, name: str, spec: MappingSpec) -> Path:
     """Store the upload in a directory of its own under GRIDSVC_HOME/ingest and open it once
-    (columns, format); InvalidInput removes it again."""
+    (columns, format); InvalidInput removes it again. The job's directory is
+    ``GRIDSVC_HOME/ingest/<job>-<random>``, removed when the job is done."""
     name = Path(name).name
     if name in ("", ".", ".."):
         name = "upload"
@@ -106,11 +110,12 @@ def submit(
     adcode = target_district(principal, district, settings.default_district)
     with audit.audited(engine, actor, "elements.ingest", district=adcode):
         spec = load_mapping(mapping_text(map_data), kind=kind)
+        check_district(engine, runner.locators, adcode)
         path = _checked_upload(settings, data, file_name, spec)
         job_id = create_job(
             engine, spec, path, adcode=adcode, file_name=path.name, dry_run=dry_run, actor=actor
         )
-        final = path.parent.parent / str(job_id)
+        final = path.parent.parent / f"{job_id}-{uuid.uuid4().hex[:8]}"
         path.parent.rename(final)
         with engine.begin() as conn:
             jobs_repo.set_values(conn, adcode, job_id, file_path=str(final / path.name))
@@ -160,6 +165,3 @@ def _drain(buf: io.StringIO) -> str:
     buf.seek(0)
     buf.truncate()
     return text
-
-
-Submit = Callable[..., dict]

@@ -33,14 +33,24 @@ def external_ids(frame: pd.DataFrame) -> np.ndarray:
     """Each row's external id, stripped; None when missing or blank."""
     ids = _text(frame["external_id"])
     ids = pc.utf8_trim_whitespace(ids)
-    ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)
+    ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.large_string()), ids)
     return ids.to_numpy(zero_copy_only=False).astype(object)
 
 
 def _text(column: pd.Series) -> pa.Array:
-    """A frame column as an Arrow string array (missing values null)."""
-    arr = pa.array(column.astype(object), type=pa.string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    """A frame column as an Arrow large-string array (missing values null), no copies when
+    the column is Arrow-backed already."""
+    try:
+        arr = pa.array(column, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: make them text
+        arr = pa.array(column.astype(object).map(_str_or_none), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
 
 
 def key_hashes(ids: np.ndarray, key: str) -> np.ndarray:
@@ -55,11 +65,12 @@ def row_hashes(frame: pd.DataFrame, geometry: np.ndarray | None, key: str) -> np
     parts = [pc.fill_null(_text(frame[c]), "\x00") for c in sorted(frame.columns)]
     if geometry is not None:
         wkb = shapely.to_wkb(np.asarray(geometry, dtype=object), hex=True)
-        parts.append(pc.fill_null(pa.array(wkb, type=pa.string(), from_pandas=True), "\x00"))
+        wkb_text = pa.array(wkb, type=pa.large_string(), from_pandas=True)
+        parts.append(pc.fill_null(wkb_text, "\x00"))
     if not parts or not len(frame):
         return np.zeros(len(frame), dtype=np.uint64)
-    names = "\x1e".join(sorted(frame.columns))
-    joined = pc.binary_join_element_wise(names, *parts, "\x1f")
+    names = pa.scalar("\x1e".join(sorted(frame.columns)), pa.large_string())
+    joined = pc.binary_join_element_wise(names, *parts, pa.scalar("\x1f", pa.large_string()))
     return hash_array(joined.to_numpy(zero_copy_only=False), hash_key=key, categorize=False)
 
 

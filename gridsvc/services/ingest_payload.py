@@ -80,11 +80,11 @@ def sealed_plaintexts(values: dict[str, pa.Array]) -> list[bytes]:
     parts = []
     for name in SEALED_FIELDS:
         if name in values:
-            parts.append(pc.binary_join_element_wise(f'"{name}":', _json_string(values[name]), ""))
+            part = pc.binary_join_element_wise(f'"{name}":', _json_string(values[name]), ",", "")
+            parts.append(pc.fill_null(part, ""))  # (a join that skips nulls may drop rows)
     if not parts:
         return []
-    body = pc.binary_join_element_wise(*parts, ",", null_handling="skip")
-    body = pc.if_else(pc.is_null(body), "", body)
+    body = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=",")
     return pc.cast(pc.binary_join_element_wise("{", body, "}", ""), pa.binary()).to_pylist()
 
 

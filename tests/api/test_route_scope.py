@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from gridsvc.services.keys import create_key
 from tests.api.conftest import SAME_SITE, auth, throwaway_demo
 from tests.conftest import READONLY_DISTRICT as DEMO
 from tests.elements_rows import grid_points, insert_rows, sample_rows
+from tests.ingest_files import PERSON_FIELDS, PERSON_HEADER, PERSON_VALUES, mapping, person_row
 
 Response = Any  # the test client's response
 OTHER_DISTRICT = "110101"
@@ -52,6 +54,7 @@ class Ctx:
     keys: dict[str, str]
     new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
     elements: dict[str, int]  # sample element ids: p1 (person, own grid), p4 (person, foreign)
+    job_id: int = 0  # an ingest job of the demo district
 
 
 Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
@@ -90,6 +93,7 @@ READ_UNITS = statuses(200, 200, 200, 200, 403, 200)
 FOREIGN_UNIT = statuses(200, 200, 404, 200, 403, 404)
 READ_LAYER = statuses(200, 200, 403, 200, 403, 404)
 LOCATE = statuses(200, 200, 200, 200, 200, 200)
+INGEST_JOB = statuses(200, 200, 403, 403, 403, 404)
 ADMIN_WRITE = statuses(422, 403, 403, 403, 403, 422)  # no body: refused, or 422 for admins
 
 
@@ -358,6 +362,15 @@ TABLE: dict[tuple[str, str], Row] = {
             ),
         )
     ),
+    ("POST", "/api/v1/ingest/{kind}"): Row(
+        (Case(post(lambda c: "/api/v1/ingest/person"), statuses(422, 422, 403, 403, 403, 422)),)
+    ),
+    ("GET", "/api/v1/ingest/jobs/{job_id}"): Row(
+        (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}"), INGEST_JOB),)
+    ),
+    ("GET", "/api/v1/ingest/jobs/{job_id}/report.csv"): Row(
+        (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}/report.csv"), INGEST_JOB),)
+    ),
     ("GET", "/api/v1/audit"): Row(
         (
             Case(get(lambda c: "/api/v1/audit"), statuses(200, 403, 403, 403, 403, 200)),
@@ -428,6 +441,21 @@ def app_routes(client: TestClient) -> set[tuple[str, str]]:
     return found
 
 
+def ingest_job(client: TestClient, admin: dict, lon: float, lat: float) -> int:
+    """A finished ingest job of one person in the demo district."""
+    body = "\n".join([",".join(PERSON_HEADER), ",".join(map(str, person_row(1, lon, lat)))])
+    files = {
+        "file": ("people.csv", body.encode(), "text/csv"),
+        "map": ("map.yaml", mapping("person", "scope", PERSON_FIELDS, PERSON_VALUES).encode()),
+    }
+    job = client.post("/api/v1/ingest/person", files=files, headers=admin).json()["job"]
+    for _ in range(600):
+        if client.get(f"/api/v1/ingest/jobs/{job}", headers=admin).json()["status"] == "done":
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"ingest job {job} did not finish")
+
+
 @pytest.fixture(scope="module")
 def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[no-untyped-def]
     with throwaway_demo(pg_cluster, "gridsvc_route_scope") as (engine, client):
@@ -478,6 +506,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             keys=keys,
             new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
             elements=elements,
+            job_id=ingest_job(client, admin, own_lon, own_lat),
         )
         yield client, ctx
 

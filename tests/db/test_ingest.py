@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from gridsvc.errors import Conflict
 from gridsvc.pii import Keyring
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.imports import import_table
@@ -117,14 +118,17 @@ def test_insert_then_unchanged_writes_nothing_then_update_in_place(district, poi
 def test_duplicate_key_in_file_keeps_the_first_row(district, points, tmp_path):  # type: ignore[no-untyped-def]
     _, lon, lat = points[0]
     rows = [["B1", "building", "甲", lon, lat], ["B2", "building", "乙", lon, lat]]
-    rows += [["B1", "building", "丙", lon, lat]]
+    rows += [["B1", "building", "丙", lon, lat], ["B4", "building", "", lon, lat]]
     path = write_csv(tmp_path / "p.csv", list(PLACE_FIELDS.values()), rows)
-    # a batch of two rows: the repeat is found across batches too
+    # batches of two rows: the repeat is found across batches too
     body = ingest(district, "place", path, mapping("place", "s", PLACE_FIELDS), batch_rows=2)
-    assert (body["accepted"], body["rejected"], body["inserted"]) == (2, 1, 2)
-    [error] = body["errors"]
+    assert (body["accepted"], body["rejected"], body["inserted"]) == (2, 2, 2)
+    error, missing = body["errors"]
     assert error["row"] == 3 and error["code"] == "duplicate_in_file"
     assert error["field"] == "external_id" and "row 1" in error["message"]
+    # rows skipped before normalising keep every later row's number, message included
+    assert (missing["row"], missing["code"]) == (4, "missing_required")
+    assert missing["message"].startswith("row 4")
     assert elements(district, "place")["B1"]["name"] == "甲"
 
 
@@ -242,3 +246,16 @@ def test_failure_mid_file_keeps_committed_batches_and_resume_finishes(district, 
     assert body["errors"][0]["row"] == 34 and body["errors"][0]["code"] == "duplicate_in_file"
     assert len(elements(district, "person")) == 39
     assert report(district, job)["error"] is None
+
+
+def test_one_job_at_a_time_per_district_kind_and_source(district, points, tmp_path):  # type: ignore[no-untyped-def]
+    path, yaml = places(tmp_path, points)
+    job = create_job(district, load_mapping(yaml, kind="place"), path, adcode=D)
+    with district.connect() as holder:
+        key = f"ingest/{D}/place/住建楼栋"
+        holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
+        with pytest.raises(Conflict, match="another ingest of place from source '住建楼栋'"):
+            run_job(district, job, keyring=KEYRING, locators=LocatorCache(11))
+        holder.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": key})
+    assert get_job(district, job)["status"] == "failed"
+    assert run_job(district, job, keyring=KEYRING, locators=LocatorCache(11))["inserted"] == 6
