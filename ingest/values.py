@@ -110,7 +110,8 @@ def number(column: pa.Array):  # type: ignore[no-untyped-def]
     except pa.ArrowInvalid:
         ok = pc.match_substring_regex(column, _NUMBER)
         values = pc.cast(pc.if_else(ok, column, pa.scalar(None, pa.string())), pa.float64())
-    return np.array(pc.fill_null(values, np.nan), dtype=np.float64), bad(column, ok)
+    out = np.asarray(pc.fill_null(values, np.nan), dtype=np.float64)
+    return (out if out.flags.writeable else out.copy()), bad(column, ok)  # Arrow's are read-only
 
 
 def integer(column: pa.Array, low: int, high: int):  # type: ignore[no-untyped-def]
@@ -164,6 +165,8 @@ def real_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarra
 
 
 def _parts(column: pa.Array) -> dict[str, np.ndarray]:
+    if isinstance(column, pa.ChunkedArray):  # struct fields are read from one array
+        column = column.combine_chunks()
     found = pc.extract_regex(column, _DATE)
     out = {}
     for name in ("y", "m", "d", "m2", "d2", "H", "M", "S"):

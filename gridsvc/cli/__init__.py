@@ -11,6 +11,16 @@ from gridsvc.errors import GridsvcError
 from gridsvc.settings import Settings, get_settings
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text} is not in (0, 1000]")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     p = argparse.ArgumentParser(prog="gridsvc", description="gridsvc: unified urban grids")
@@ -26,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--district", default="530302", help="adcode of a bundled district")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
+    d.add_argument(
+        "--scale",
+        type=_positive,
+        default=1.0,
+        help="multiply the demo's residents and what follows them (1: ~50,000; 20: ~1 M)",
+    )
+    d.add_argument("--no-elements", action="store_true", help="load the grids only")
     d.set_defaults(func=core.cmd_demo)
 
     db = sub.add_parser("db", help="the embedded PostgreSQL cluster")

@@ -30,7 +30,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from gridsvc.db.connect import database_url
-    from gridsvc.demo.load import ensure_admin_key, load_demo
+    from gridsvc.demo.load import ensure_admin_key, load_demo, load_elements
 
     settings = settings.model_copy(update={"default_district": args.district})
     with database_url(settings) as url:
@@ -39,6 +39,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             summary = load_demo(
                 engine, args.district, seed=args.seed, resolution=settings.h3_resolution, log=print
             )
+            if not args.no_elements:
+                load_elements(
+                    engine, running, args.district, seed=args.seed, scale=args.scale, log=print
+                )
             key = ensure_admin_key(engine, settings.home / "demo-admin.key")
         print(summary)
         print(f"admin key: {key}\n(also in {settings.home / 'demo-admin.key'})", flush=True)

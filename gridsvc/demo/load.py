@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 import os
 from collections.abc import Callable
 from importlib import resources
@@ -12,7 +14,9 @@ import numpy as np
 from sqlalchemy import Engine
 
 from gridsvc.coding import Level
+from gridsvc.demo.area import DemoArea
 from gridsvc.demo.departments import DEPARTMENTS, generate_department_layers
+from gridsvc.demo.elements import generate_elements, write_elements
 from gridsvc.demo.generate import generate_hierarchy
 from gridsvc.errors import InvalidInput, Unauthorized
 from gridsvc.repositories import units as units_repo
@@ -20,6 +24,7 @@ from gridsvc.repositories.units import UnitFilter
 from gridsvc.services.imports import import_table
 from gridsvc.services.keys import create_key, principal_for
 from gridsvc.services.layers import import_layer
+from gridsvc.settings import Settings
 from ingest.readers import FeatureTable, read_layer
 
 #: Where the urban core is (WGS 84 lon, lat) for bundled districts that have one off-centre.
@@ -128,3 +133,81 @@ def ensure_admin_key(engine: Engine, path: Path) -> str:
     path.write_text(key + "\n")
     os.chmod(path, 0o600)
     return key
+
+
+def element_files(
+    engine: Engine,
+    home: Path,
+    adcode: str,
+    *,
+    seed: int,
+    scale: float,
+    reference: dt.date,
+    log: Callable[[str], object] = lambda _: None,
+) -> list[tuple[str, Path, Path]]:
+    """The demo element files of a loaded district: (kind, CSV, mapping) in load order.
+
+    Written under ``home/demo/<adcode>-seed<seed>-x<scale>`` from the stored grids, and
+    kept there: written again only when the seed, scale or reference date changes.
+    """
+    directory = home / "demo" / f"{adcode}-seed{seed}-x{scale:g}"
+    stamp = {"seed": seed, "scale": scale, "reference": reference.isoformat()}
+    marker = directory / "generated.json"
+    manifest = directory / "manifest.json"
+    if marker.is_file() and manifest.is_file() and json.loads(marker.read_text()) == stamp:
+        rows = json.loads(manifest.read_text())
+        return [(r["kind"], directory / r["file"], directory / r["map"]) for r in rows]
+    with engine.connect() as conn:
+        units = units_repo.shapes(conn, adcode, ["street", "community", "grid"])
+    rows = bundled_districts()
+    prefix = district_name(rows[adcode]) if adcode in rows else ""
+    area = DemoArea.from_units(units, adcode, prefix)
+    log(f"generating demo elements for {len(area)} grids (seed {seed}, scale {scale:g})")
+    files = generate_elements(area, seed=seed, scale=scale, reference=reference)
+    written = write_elements(files, directory)
+    marker.write_text(json.dumps(stamp))
+    return written
+
+
+def load_elements(
+    engine: Engine,
+    settings: Settings,
+    adcode: str,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    reference: dt.date | None = None,
+    log: Callable[[str], object] = lambda _: None,
+) -> dict[str, dict]:
+    """Generate the demo's element files and load each through the ingest service.
+
+    Loading again changes nothing (the ingest skips unchanged rows); returns each file's
+    ingest report by file name.
+    """
+    from gridsvc.keyfiles import keyring
+    from gridsvc.services import ingest as ingest_service
+    from gridsvc.services.cells import LocatorCache
+    from ingest.mapfile import load_mapping
+
+    files = element_files(
+        engine,
+        settings.home,
+        adcode,
+        seed=seed,
+        scale=scale,
+        reference=reference or dt.date.today(),
+        log=log,
+    )
+    keys, locators = keyring(settings), LocatorCache(settings.h3_resolution)
+    reports = {}
+    for kind, csv_path, map_path in files:
+        spec = load_mapping(map_path.read_text(encoding="utf-8"), kind=kind)
+        job = ingest_service.create_job(engine, spec, csv_path, adcode=adcode)
+        report = ingest_service.run_job(engine, job, keyring=keys, locators=locators)
+        reports[csv_path.name] = report
+        log(
+            f"{kind} {csv_path.name}: {report['accepted']} accepted, {report['rejected']} "
+            f"rejected; {report['inserted']} new, {report['updated']} updated, "
+            f"{report['unchanged']} unchanged"
+        )
+    return reports

@@ -99,5 +99,9 @@ def test_card_statement_uses_the_grid_index(engine: Engine, grids) -> None:  # t
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(conn.execute(text("EXPLAIN " + str(CARD_SQL)), params).scalars())
+    # One scan of elements, by the grid index: an index scan, or a bitmap heap scan over it
+    # (the planner's choice after other tests have deleted rows).
     scans = [line for line in plan.splitlines() if "on elements" in line]
-    assert len(scans) == 1 and "ix_elements_adcode_grid_code_kind" in scans[0], scans
+    index = [line for line in plan.splitlines() if "ix_elements_adcode_grid_code_kind" in line]
+    assert len(scans) == 1 and index, plan
+    assert "ix_elements_adcode_grid_code_kind" in scans[0] or "Bitmap Heap Scan" in scans[0], plan

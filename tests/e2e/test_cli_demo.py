@@ -110,9 +110,13 @@ def test_demo_serves_the_real_district_fully_gridded(home: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     assert "admin key: gsk_" in out and "530302 loaded" in out
+    assert "person persons.csv: 50000 accepted, 0 rejected; 50000 new" in out
     assert run(home, "db", "status").returncode == 3  # the demo stopped its cluster
     second = run(home, "demo", "--no-serve")
     assert "already loaded" in second.stdout
+    assert "persons.csv: 50000 accepted, 0 rejected; 0 new, 0 updated, 50000 unchanged" in (
+        second.stdout
+    )
     assert (home / "demo-admin.key").read_text().strip() in second.stdout
     layers = run(home, "layers", "list").stdout.splitlines()
     assert [line.split()[3] for line in layers] == ["城管", "综治", "公安"]

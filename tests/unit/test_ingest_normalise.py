@@ -395,3 +395,25 @@ def test_staff_needs_no_location() -> None:
     assert c["category"].tolist() == ["grid_leader"] and c["status"].tolist() == ["on_duty"]
     assert c["phone"].tolist() == ["08716512345"] and c["grid_code"].tolist() == ["530302001001001"]
     assert np.isnan(c["lon"][0])
+
+
+def test_dates_of_a_column_in_several_chunks() -> None:
+    import pyarrow as pa
+
+    from ingest import values
+
+    column = pa.chunked_array([["1984-06-13", "2001-02-30"], ["2016年1月29日"]])
+    dates, bad = values.date(column)
+    assert list(dates) == ["1984-06-13", None, "2016-01-29"]
+    assert list(bad) == [False, True, False]
+
+
+@pytest.mark.parametrize("chunks", [[["103.5", "25.1"]], [["103.5"], ["", "x"]]])
+def test_numbers_can_be_written_to(chunks: list) -> None:
+    import pyarrow as pa
+
+    from ingest import values
+
+    x, _ = values.number(pa.chunked_array(chunks))
+    x[:] = 0.0
+    assert (x == 0).all()
