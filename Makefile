@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DISTRICT ?= 530302
 SEED ?= 0
+SCALE ?= 1
 
 .PHONY: install demo test lint bench serve clean
 
@@ -13,7 +14,7 @@ install:
 	@bash scripts/bootstrap.sh
 
 demo: install
-	$(BIN)/gridsvc demo --port $(PORT) --district $(DISTRICT) --seed $(SEED)
+	$(BIN)/gridsvc demo --port $(PORT) --district $(DISTRICT) --seed $(SEED) --scale $(SCALE)
 
 serve: install
 	$(BIN)/gridsvc serve
