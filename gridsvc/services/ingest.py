@@ -28,7 +28,6 @@ from gridsvc.services.ingest_batch import (
     JobContext,
     Prepared,
     check_district,
-    district_area,
     prepared_batches,
 )
 from gridsvc.services.ingest_keys import PendingStored, StoredRows, hash_key
@@ -134,11 +133,9 @@ def _unlock(conn: Connection, job: dict) -> None:
         conn.commit()
 
 
-def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignore[no-untyped-def]
+def _context(engine, job, keyring, locators) -> JobContext:  # type: ignore[no-untyped-def]
     adcode = job["adcode"]
-    locator = check_district(engine, locators, adcode)
-    area = district_area(conn, adcode)
-    conn.commit()
+    area = check_district(engine, locators, adcode)
     key = hash_key(keyring, job["mapping"])
 
     def stored() -> StoredRows:
@@ -154,7 +151,7 @@ def _context(conn, engine, job, keyring, locators) -> JobContext:  # type: ignor
         spec,
         area,
         keyring,
-        locator,
+        locators,
         key,
         PendingStored(stored),
         resume_after=int(job["rows_done"]),
@@ -165,7 +162,7 @@ def _run(conn, engine, job, keyring, locators, actor, batch_rows, on_progress) -
     adcode, job_id = job["adcode"], job["job_id"]
     spec = MappingSpec.from_dict(job["mapping"])
     table = open_table(Path(job["file_path"]), spec, batch_rows=batch_rows)
-    ctx = _context(conn, engine, job, keyring, locators)
+    ctx = _context(engine, job, keyring, locators)
     with conn.begin():
         jobs_repo.set_values(
             conn,

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 
 from gridsvc.errors import InvalidInput
 from gridsvc.pii import Keyring
+from gridsvc.repositories import cells as cells_repo
 from gridsvc.repositories import elements as elements_repo
 from gridsvc.repositories import units as units_repo
 from gridsvc.repositories.elements import AttrColumn
@@ -50,7 +51,7 @@ class JobContext:
     spec: object  # ingest.mapfile.MappingSpec
     area: DistrictArea
     keyring: Keyring
-    locator: Locator
+    locators: LocatorCache  # the district's locator is loaded when a batch first needs it
     key: str  # row-hash key
     stored: StoredRows | PendingStored
     resume_after: int = 0  # rows up to this one were committed by an earlier run
@@ -70,16 +71,30 @@ def district_area(conn: Connection, adcode: str) -> DistrictArea:
     return DistrictArea.from_geometry(shapes[0].geometry)
 
 
-def check_district(engine: Engine, locators: LocatorCache, adcode: str) -> Locator:
-    """The district's locator; InvalidInput when the district or its grid index is missing."""
+def _no_index(adcode: str) -> InvalidInput:
+    return InvalidInput(
+        f"district {adcode} has no grid index: import its grids first "
+        f"(gridsvc import-grids FILE --level grid --district {adcode})"
+    )
+
+
+def check_district(engine: Engine, locators: LocatorCache, adcode: str) -> DistrictArea:
+    """The district's outline; InvalidInput when the district or its grid index is missing.
+
+    The locator itself is not loaded here: a re-import of unchanged rows never needs it.
+    """
     with engine.connect() as conn:
-        district_area(conn, adcode)
-    locator = locators.get(engine, adcode)
+        area = district_area(conn, adcode)
+        if cells_repo.state(conn, adcode, locators.resolution) is None:
+            raise _no_index(adcode)
+    return area
+
+
+def district_locator(ctx: JobContext) -> Locator:
+    """The job's district locator (cached across jobs by the LocatorCache)."""
+    locator = ctx.locators.get(ctx.engine, ctx.adcode)
     if locator is None:
-        raise InvalidInput(
-            f"district {adcode} has no grid index: import its grids first "
-            f"(gridsvc import-grids FILE --level grid --district {adcode})"
-        )
+        raise _no_index(ctx.adcode)
     return locator
 
 
@@ -168,7 +183,7 @@ def _placed(ctx: JobContext, batch: ElementBatch, hashes, rows, errors: list):  
         lon, lat, given = lon[keep], lat[keep], given[keep]
     if not len(batch.rows):
         return None, [], None
-    located = _locate(ctx.locator, lon, lat, given)
+    located = _locate(district_locator(ctx), lon, lat, given)
     row_hash = hashes[np.searchsorted(rows, batch.rows)]
     payload, attrs = build_payload(batch, located, row_hash, ctx.keyring)
     # by cell: neighbours land in the same index pages (h3, grid, geometry), far fewer reads
