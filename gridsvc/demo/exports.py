@@ -38,6 +38,12 @@ def _mapping(kind: str, source: str, crs: str | None, fields: dict[str, str], **
     return {**out, **more, "fields": fields}
 
 
+def _columns(columns: dict[str, tuple[str, Any]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The CSV rows and the mapping's fields from ``target: (column label, values)``."""
+    frame = pd.DataFrame({label: values for label, values in columns.values()})
+    return frame, {target: label for target, (label, _) in columns.items()}
+
+
 def places_file(buildings: pd.DataFrame, compounds: pd.DataFrame) -> ElementFile:
     both = pd.concat(
         [
@@ -46,26 +52,17 @@ def places_file(buildings: pd.DataFrame, compounds: pd.DataFrame) -> ElementFile
         ],
         ignore_index=True,
     )
-    frame = pd.DataFrame(
+    frame, fields = _columns(
         {
-            "编号": both["external_id"],
-            "类型": both["kind"],
-            "名称": both["name"],
-            "地址": both["address"],
-            "层数": both["floors"].astype("Int64"),
-            "户数": both["households"].astype("Int64"),
-            "WKT": shapely.to_wkt(both["geometry"].to_numpy(), rounding_precision=7),
+            "external_id": ("编号", both["external_id"]),
+            "kind": ("类型", both["kind"]),
+            "name": ("名称", both["name"]),
+            "address": ("地址", both["address"]),
+            "floors": ("层数", both["floors"].astype("Int64")),
+            "households": ("户数", both["households"].astype("Int64")),
+            "wkt": ("WKT", shapely.to_wkt(both["geometry"].to_numpy(), rounding_precision=7)),
         }
     )
-    fields = {
-        "external_id": "编号",
-        "kind": "类型",
-        "name": "名称",
-        "address": "地址",
-        "floors": "层数",
-        "households": "户数",
-        "wkt": "WKT",
-    }
     mapping = _mapping(
         "place",
         "住建楼栋库",
@@ -94,24 +91,16 @@ def _lonlat_gcj02(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def pois_file(pois: pd.DataFrame) -> ElementFile:
     x, y = _lonlat_gcj02(pois)
-    frame = pd.DataFrame(
+    frame, fields = _columns(
         {
-            "编号": pois["external_id"],
-            "类别": pois["kind"].map({"poi": "兴趣点", "service_centre": "党群服务中心"}),
-            "名称": pois["name"],
-            "地址": pois["address"],
-            "经度": x,
-            "纬度": y,
+            "external_id": ("编号", pois["external_id"]),
+            "kind": ("类别", pois["kind"].map({"poi": "兴趣点", "service_centre": "党群服务中心"})),
+            "name": ("名称", pois["name"]),
+            "address": ("地址", pois["address"]),
+            "lon": ("经度", x),
+            "lat": ("纬度", y),
         }
     )
-    fields = {
-        "external_id": "编号",
-        "kind": "类别",
-        "name": "名称",
-        "address": "地址",
-        "lon": "经度",
-        "lat": "纬度",
-    }
     values = {"kind": {"兴趣点": "poi", "党群服务中心": "service_centre"}}
     mapping = _mapping("place", "地名地址库", "gcj02", fields, values=values)
     return ElementFile("pois.csv", "place", "地名地址库", frame, mapping, "utf-8", _truth(pois))
@@ -148,26 +137,17 @@ def persons_file(persons: pd.DataFrame) -> ElementFile:
 
 def things_file(things: pd.DataFrame) -> ElementFile:
     x, y = _lonlat_gcj02(things)
-    frame = pd.DataFrame(
+    frame, fields = _columns(
         {
-            "部件编号": things["external_id"],
-            "小类代码": things["class_code"],
-            "部件名称": things["name"],
-            "状态": things["status"],
-            "权属单位": things["owner"],
-            "经度": x,
-            "纬度": y,
+            "external_id": ("部件编号", things["external_id"]),
+            "class_code": ("小类代码", things["class_code"]),
+            "name": ("部件名称", things["name"]),
+            "status": ("状态", things["status"]),
+            "owner_department": ("权属单位", things["owner"]),
+            "lon": ("经度", x),
+            "lat": ("纬度", y),
         }
     )
-    fields = {
-        "external_id": "部件编号",
-        "class_code": "小类代码",
-        "name": "部件名称",
-        "status": "状态",
-        "owner_department": "权属单位",
-        "lon": "经度",
-        "lat": "纬度",
-    }
     values = {"status": {"完好": "intact", "损坏": "damaged", "丢失": "missing", "其他": "other"}}
     mapping = _mapping("thing", "数字城管部件库", "gcj02", fields, values=values)
     return ElementFile(
@@ -190,36 +170,22 @@ PARTY_LEVELS = {
 
 
 def organisations_file(orgs: pd.DataFrame) -> ElementFile:
-    frame = pd.DataFrame(
+    frame, fields = _columns(
         {
-            "组织编号": orgs["external_id"],
-            "组织类型": orgs["kind"].map(ORG_KINDS),
-            "名称": orgs["name"],
-            "党组织层级": orgs["level"].map(PARTY_LEVELS).fillna(""),
-            "上级组织编号": orgs["parent"],
-            "所属网格": orgs["grid_codes"],
-            "统一社会信用代码": orgs["credit_code"],
-            "联系电话": orgs["contact"],
-            "地址": orgs["address"],
-            "双报到社区": orgs["registered_community"],
-            "经度": orgs["lon"],
-            "纬度": orgs["lat"],
+            "external_id": ("组织编号", orgs["external_id"]),
+            "kind": ("组织类型", orgs["kind"].map(ORG_KINDS)),
+            "name": ("名称", orgs["name"]),
+            "level": ("党组织层级", orgs["level"].map(PARTY_LEVELS).fillna("")),
+            "parent_external_id": ("上级组织编号", orgs["parent"]),
+            "grid_codes": ("所属网格", orgs["grid_codes"]),
+            "credit_code": ("统一社会信用代码", orgs["credit_code"]),
+            "contact": ("联系电话", orgs["contact"]),
+            "address": ("地址", orgs["address"]),
+            "registered_community": ("双报到社区", orgs["registered_community"]),
+            "lon": ("经度", orgs["lon"]),
+            "lat": ("纬度", orgs["lat"]),
         }
     )
-    fields = {
-        "external_id": "组织编号",
-        "kind": "组织类型",
-        "name": "名称",
-        "level": "党组织层级",
-        "parent_external_id": "上级组织编号",
-        "grid_codes": "所属网格",
-        "credit_code": "统一社会信用代码",
-        "contact": "联系电话",
-        "address": "地址",
-        "registered_community": "双报到社区",
-        "lon": "经度",
-        "lat": "纬度",
-    }
     values = {
         "kind": {v: k for k, v in ORG_KINDS.items()},
         "level": {v: k for k, v in PARTY_LEVELS.items()},
@@ -244,26 +210,17 @@ STAFF_ROLES = {
 
 
 def staff_file(staff: pd.DataFrame) -> ElementFile:
-    frame = pd.DataFrame(
+    frame, fields = _columns(
         {
-            "人员编号": staff["external_id"],
-            "网格编码": staff["grid_code"],
-            "岗位": staff["role"],
-            "姓名": staff["name"],
-            "手机号": staff["phone"],
-            "在岗状态": staff["duty_status"],
-            "所属组织编号": staff["organisation"],
+            "external_id": ("人员编号", staff["external_id"]),
+            "grid_code": ("网格编码", staff["grid_code"]),
+            "role": ("岗位", staff["role"]),
+            "name": ("姓名", staff["name"]),
+            "phone": ("手机号", staff["phone"]),
+            "duty_status": ("在岗状态", staff["duty_status"]),
+            "organisation_external_id": ("所属组织编号", staff["organisation"]),
         }
     )
-    fields = {
-        "external_id": "人员编号",
-        "grid_code": "网格编码",
-        "role": "岗位",
-        "name": "姓名",
-        "phone": "手机号",
-        "duty_status": "在岗状态",
-        "organisation_external_id": "所属组织编号",
-    }
     values = {
         "role": STAFF_ROLES,
         "duty_status": {"在岗": "on_duty", "离岗": "off_duty", "请假": "on_leave"},
@@ -274,30 +231,19 @@ def staff_file(staff: pd.DataFrame) -> ElementFile:
 
 def situations_file(situations: pd.DataFrame) -> ElementFile:
     s = situations
-    frame = pd.DataFrame(
+    frame, fields = _columns(
         {
-            "编号": s["external_id"],
-            "类型": s["kind"],
-            "等级": s["severity"],
-            "描述": s["description"],
-            "开始时间": s["valid_from"],
-            "结束时间": s["valid_to"],
-            "网格编码": s["grid_code"],
-            "经度": s["lon"],
-            "纬度": s["lat"],
+            "external_id": ("编号", s["external_id"]),
+            "kind": ("类型", s["kind"]),
+            "severity": ("等级", s["severity"]),
+            "description": ("描述", s["description"]),
+            "valid_from": ("开始时间", s["valid_from"]),
+            "valid_to": ("结束时间", s["valid_to"]),
+            "grid_code": ("网格编码", s["grid_code"]),
+            "lon": ("经度", s["lon"]),
+            "lat": ("纬度", s["lat"]),
         }
     )
-    fields = {
-        "external_id": "编号",
-        "kind": "类型",
-        "severity": "等级",
-        "description": "描述",
-        "valid_from": "开始时间",
-        "valid_to": "结束时间",
-        "grid_code": "网格编码",
-        "lon": "经度",
-        "lat": "纬度",
-    }
     values = {"kind": {"舆情": "sentiment", "隐患": "hazard", "风险": "risk"}}
     mapping = _mapping("situation", "综治态势库", "EPSG:4326", fields, values=values)
     return ElementFile(

@@ -199,17 +199,21 @@ def _lookup(cache: dict, wanted: set, fetch) -> None:  # type: ignore[no-untyped
             cache[m] = found.get(m)
 
 
+def _points_of(ctx: JobContext, values, cache: dict, fetch) -> list[tuple[int, object]]:  # type: ignore[no-untyped-def]
+    """(row index, point or None) of every row naming a building or grid, looked up once per
+    job through ``cache`` (``fetch(conn, adcode, names)`` reads the missing ones)."""
+    named = np.flatnonzero(pd.notna(values))
+    if not len(named):
+        return []
+    with ctx.engine.connect() as conn:
+        _lookup(cache, set(values[named]), partial(fetch, conn, ctx.adcode))
+    return [(int(i), cache.get(values[i])) for i in named]
+
+
 def _via_buildings(ctx: JobContext, batch, lon, lat, keep, errors) -> None:  # type: ignore[no-untyped-def]
     """A person's building must be a loaded building; without coordinates it gives the point."""
     ids = np.asarray(batch.columns["building_id"], dtype=object)
-    named = np.flatnonzero(pd.notna(ids))
-    if not len(named):
-        return
-    with ctx.engine.connect() as conn:
-        fetch = partial(elements_repo.building_points, conn, ctx.adcode)
-        _lookup(ctx.buildings, set(ids[named]), fetch)
-    for i in named:
-        point = ctx.buildings.get(ids[i])
+    for i, point in _points_of(ctx, ids, ctx.buildings, elements_repo.building_points):
         if point is None:
             keep[i] = False
             why = (
@@ -225,14 +229,7 @@ def _via_grids(ctx: JobContext, batch, lon, lat, keep, errors, *, point: bool) -
     """A given grid code must be a grid of the district; a situation without a point takes
     a point on its grid's surface."""
     codes = np.asarray(batch.columns["grid_code"], dtype=object)
-    named = np.flatnonzero(pd.notna(codes))
-    if not len(named):
-        return
-    with ctx.engine.connect() as conn:
-        fetch = partial(elements_repo.grid_points, conn, ctx.adcode)
-        _lookup(ctx.grids, set(codes[named]), fetch)
-    for i in named:
-        where = ctx.grids.get(codes[i])
+    for i, where in _points_of(ctx, codes, ctx.grids, elements_repo.grid_points):
         if where is None:
             keep[i] = False
             why = f"grid_code {codes[i]} is not a grid of district {ctx.adcode}"
