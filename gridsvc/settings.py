@@ -88,6 +88,34 @@ class Settings(BaseSettings):
         default=200.0, gt=1, description="Largest compression ratio of a file in a zip"
     )
 
+    camera_event_retention_days: int = Field(
+        default=30, ge=1, description="Days camera events are kept (whole daily partitions)"
+    )
+    camera_batch_max_items: int = Field(
+        default=5_000, gt=0, description="Events in one camera-event request"
+    )
+    camera_events_per_second: float = Field(
+        default=50_000.0,
+        gt=0,
+        description="Events per second one key may push (sustained; bursts of twice that)",
+    )
+    camera_picture_max_bytes: int = Field(
+        default=4 * 1024**2, gt=0, description="Largest picture sent with a camera event"
+    )
+    camera_offline_after_seconds: float = Field(
+        default=180.0,
+        gt=0,
+        description="A camera with no event or heartbeat for this long is offline",
+    )
+    camera_online_after_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="An offline camera is online again after this long of unbroken sightings",
+    )
+    camera_sweep_seconds: float = Field(
+        default=5.0, gt=0, description="How often camera health is re-evaluated"
+    )
+
     @property
     def trusted_origin_list(self) -> tuple[str, ...]:
         """``trusted_origins`` split on commas."""
