@@ -6,9 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 _VERSIONS = text("SELECT adcode, version FROM data_versions WHERE table_name = 'cameras'")
-_CAMERAS = text(
-    "SELECT device_id, grid_code, h3, integrator, aliases FROM cameras WHERE adcode = :adcode"
-)
+_SQL = "SELECT device_id, grid_code, h3, integrator, aliases FROM cameras WHERE adcode = %s"
 
 
 def camera_versions(conn: Connection) -> dict[str, int]:
@@ -18,4 +16,5 @@ def camera_versions(conn: Connection) -> dict[str, int]:
 
 def district_cameras(conn: Connection, adcode: str) -> list[tuple]:
     """(device_id, grid_code, h3, integrator, aliases) of each camera of a district."""
-    return [tuple(r) for r in conn.execute(_CAMERAS, {"adcode": adcode})]
+    with conn.connection.driver_connection.cursor() as cur:
+        return cur.execute(_SQL, (adcode,)).fetchall()

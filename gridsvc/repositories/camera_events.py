@@ -58,14 +58,14 @@ RETURNING camera_id, occurred_at, event_id
 _COPY = f"COPY camera_events ({', '.join(COLUMNS)}) FROM STDIN"
 _LOCK_CAMERAS = """
 SELECT c.adcode, c.device_id, c.last_seen, c.seen_since, c.alarms
-FROM cameras c JOIN unnest(%s::text[], %s::text[]) AS v(a, d)
+FROM cameras c JOIN unnest(%b::text[], %b::text[]) AS v(a, d)
   ON c.adcode = v.a AND c.device_id = v.d
 ORDER BY c.adcode, c.device_id
 FOR NO KEY UPDATE OF c
 """
 _UPDATE_CAMERAS = """
 UPDATE cameras c SET last_seen = v.l, seen_since = v.s, alarms = v.al::text[]
-FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::text[])
+FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[], %b::text[])
      AS v(a, d, l, s, al)
 WHERE c.adcode = v.a AND c.device_id = v.d
 """
@@ -180,7 +180,7 @@ def insert_new(
 def lock_cameras(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Sighting]:
     """Lock the cameras (adcode, device_id) in key order and read their health fields."""
     adcodes, ids = _split(sorted(set(keys)))
-    with conn.connection.driver_connection.cursor() as cur:
+    with conn.connection.driver_connection.cursor() as cur:  # %b: binary, no text escaping
         rows = cur.execute(_LOCK_CAMERAS, (adcodes, ids)).fetchall()
     return [Sighting(a, d, last, since, tuple(al or ())) for a, d, last, since, al in rows]
 
@@ -189,16 +189,15 @@ def update_cameras(conn: Connection, sightings: Sequence[Sighting]) -> None:
     """Write the cameras' last_seen, seen_since and alarms (one statement)."""
     if not sightings:
         return
-    conn.exec_driver_sql(
-        _UPDATE_CAMERAS,
-        (
-            [s.adcode for s in sightings],
-            [s.device_id for s in sightings],
-            [s.last_seen for s in sightings],
-            [s.seen_since for s in sightings],
-            [array_literal(s.alarms) for s in sightings],
-        ),
+    params = (
+        [s.adcode for s in sightings],
+        [s.device_id for s in sightings],
+        [s.last_seen for s in sightings],
+        [s.seen_since for s in sightings],
+        [array_literal(s.alarms) for s in sightings],
     )
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(_UPDATE_CAMERAS, params)
 
 
 def insert_pictures(conn: Connection, rows: Sequence[tuple[str, str, str, str, bytes]]) -> None:

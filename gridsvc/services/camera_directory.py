@@ -91,6 +91,11 @@ class CameraDirectory:
             found = self.lookup(refs, district)
         return found
 
+    def names(self, district: str | None) -> dict[str, CameraSummary] | None:
+        """The loaded names → cameras of ``district`` (None for no district or none loaded)."""
+        entry = self._districts.get(district) if district else None
+        return entry.names if entry else None
+
     def lookup(
         self, refs: tuple[str, ...], district: str | None = None
     ) -> tuple[CameraSummary, str] | None:
@@ -145,11 +150,18 @@ class CameraDirectory:
 
 
 def _names(rows: list[tuple], adcode: str) -> dict[str, CameraSummary]:
-    """Every name of every camera (its device id first, then its aliases) → its summary."""
+    """Every name of every camera (its device id first, then its aliases) → its summary.
+
+    Aliases are stored normalised (and device ids are digits), so they are used as read.
+    """
     names: dict[str, CameraSummary] = {}
+    aliased = []
     for device_id, grid_code, h3, integrator, aliases in rows:
         summary = CameraSummary(adcode, device_id, grid_code, h3, integrator)
-        names[normalise_alias(device_id)] = summary
-        for alias in aliases or ():
-            names.setdefault(normalise_alias(alias), summary)
+        names[device_id] = summary
+        if aliases:
+            aliased.append((summary, aliases))
+    for summary, aliases in aliased:  # a device id wins over another camera's alias
+        for alias in aliases:
+            names.setdefault(alias, summary)
     return names

@@ -3,8 +3,9 @@ and the cameras' last_seen / seen_since / alarms after each batch."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
@@ -166,3 +167,36 @@ def test_prune_drops_only_partitions_past_the_retention(engine: Engine) -> None:
     assert repo.partition_name(old) not in names
     assert repo.partition_name(kept) in names
     assert repo.partition_name(today) in names
+
+
+def test_concurrent_creators_of_one_partition_both_succeed(engine: Engine) -> None:
+    day = date(2001, 1, 1)
+    creators = [camera_partitions.Partitions() for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def create(p: camera_partitions.Partitions) -> None:
+        try:
+            p.ensure(engine, [day])
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(p,)) for p in creators]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with engine.begin() as conn:
+        assert repo.partition_name(day) in repo.existing_partitions(conn)
+        repo.drop_partition(conn, repo.partition_name(day))
+
+
+def test_a_partition_dropped_behind_the_cache_is_made_again(
+    engine: Engine, cams: list[str], directory: CameraDirectory
+) -> None:
+    at = NOW - timedelta(days=2)
+    camera_partitions.PARTITIONS.ensure(engine, [at.date()])
+    with engine.begin() as conn:
+        repo.drop_partition(conn, repo.partition_name(at.date()))  # the cache still has it
+    result = record_events(engine, directory, ADMIN, [event(cams[4], at, event_id="again")])
+    assert result.counts["created"] == 1
