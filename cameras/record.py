@@ -152,6 +152,9 @@ def _position(raw: Mapping[str, Any], crs: str | None, errors: Errors) -> tuple 
         return None
     x, y = system.to_wgs84([lon], [lat])
     wlon, wlat = float(x[0]), float(y[0])
+    if system.is_geographic and abs(lat) > 90 and abs(lat) <= 180 and abs(lon) <= 90:
+        errors.add("lat", "swapped_coordinates", f"lat {lat} is beyond ±90: lon and lat exchanged?")
+        return None
     if not (math.isfinite(wlon) and math.isfinite(wlat) and abs(wlon) <= 180 and abs(wlat) <= 90):
         errors.add("lon", "bad_coordinate", f"({lon}, {lat}) in {system.label} is not on Earth")
         return None

@@ -91,6 +91,7 @@ def test_stream_url_is_the_main_stream() -> None:
         ({"lon": "东经104", "lat": "30"}, "lon", "unparseable_value"),
         ({"lon": "nan", "lat": "30"}, "lon", "unparseable_value"),
         ({"lon": "204.1", "lat": "30.6"}, "lon", "bad_coordinate"),
+        ({"lon": "30.6", "lat": "104.1"}, "lat", "swapped_coordinates"),
         ({"lon": "104.1", "lat": "30.6", "crs": "EPSG:999999"}, "crs", "unparseable_value"),
         ({"crs": "gcj02"}, "crs", "unparseable_value"),
         ({"heading_deg": "360"}, "heading_deg", "invalid_view"),
