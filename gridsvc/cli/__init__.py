@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="tie a grid_leader key to this staff record; its grid and district come from it",
     )
     kc.add_argument("--source", help="the staff record's source, when several have the id")
+    kc.add_argument(
+        "--integrator", help="an integrator key's integrator: it pushes for that one's cameras"
+    )
     ksub.add_parser("list")
     kr = ksub.add_parser("revoke")
     kr.add_argument("prefix")

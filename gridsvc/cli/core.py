@@ -125,6 +125,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                 district=args.district,
                 grids=args.grid,
                 staff=staff,
+                integrator=args.integrator,
             )
             print(key)
             print(f"created {args.role} key {prefix} (shown once; store it now)", file=sys.stderr)

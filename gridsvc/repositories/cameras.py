@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import Connection, any_, func, literal, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from gridsvc.db.models import Camera, CameraAlias
@@ -168,7 +168,7 @@ def _where(f: CameraFilter) -> list[ColumnElement[bool]]:
             or_(
                 Camera.name.icontains(f.query, autoescape=True),
                 Camera.device_id.startswith(f.query, autoescape=True),
-                Camera.aliases.any(f.query.lower()),
+                literal(f.query.lower()) == any_(Camera.aliases),
             )
         )
     return clauses
