@@ -15,10 +15,10 @@ from cameras.deviceid import parse_device_id
 from cameras.record import NUMBER_FIELDS, PTZ_TYPES, TEXT_FIELDS
 from gridsvc.errors import InvalidInput
 
-LISTED = ("device_id", "name", "department", "device_type", "integrator", "parent_id")
-LISTED += ("grid_code", "status", "alarms", "ptz_type", *NUMBER_FIELDS, "tags")
-DETAIL = ("adcode", "source", "manufacturer", "model", "address", "civil_code", "aliases")
-DETAIL += ("attrs",)
+_IDENTITY = ("device_id", "name", "department", "device_type", "integrator", "parent_id")
+LISTED = (*_IDENTITY, "grid_code", "status", "alarms", "ptz_type", *NUMBER_FIELDS, "tags")
+_ORIGIN = ("adcode", "source", "manufacturer", "model", "address", "civil_code")
+DETAIL = (*_ORIGIN, "aliases", "attrs")
 TIMES = ("status_since", "last_seen", "seen_since", "created_at", "updated_at")
 
 
