@@ -30,6 +30,7 @@ from gridsvc.services import audit
 from gridsvc.services.audit import Actor
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_batch import check_district
+from ingest.location import DistrictArea
 
 STATUSES = ("created", "updated", "unchanged", "rejected")
 
@@ -115,7 +116,8 @@ def register(
     """Place, compare and write checked items in one transaction; per-item results."""
     results = {c.index: _rejected(c, c.errors) for c in items if c.record is None}
     todo = _first_of_each(items, results)
-    placed = _place(engine, locators, adcode, todo, results)
+    area = check_district(engine, locators, adcode) if todo else None
+    placed = _place(engine, locators, adcode, area, todo, results)
     with engine.begin() as conn:
         stored = repo.get_many(conn, adcode, [c.record.device_id for c in placed])  # type: ignore[union-attr]
         values = _alias_checked(conn, adcode, placed, stored, source, results)
@@ -162,14 +164,18 @@ def _first_of_each(items: Sequence[Candidate], results: dict) -> list[Candidate]
 
 
 def _place(
-    engine: Engine, locators: LocatorCache, adcode: str, items: list[Candidate], results: dict
+    engine: Engine,
+    locators: LocatorCache,
+    adcode: str,
+    area: DistrictArea | None,
+    items: list[Candidate],
+    results: dict,
 ) -> list[Candidate]:
     """Items placed: their grid and cell found; a position off the district is rejected."""
     located = [c for c in items if c.record and c.record.lon is not None]
     kept = [c for c in items if c.record and c.record.lon is None]
-    if not located:
+    if not located or area is None:
         return kept
-    area = check_district(engine, locators, adcode)
     locator = locators.get(engine, adcode)
     if locator is None:
         raise InvalidInput(f"district {adcode} has no grid index: import its grids first")
