@@ -280,9 +280,8 @@ def patch_for(
             raise NotFound(f"no camera '{device_id}'")
         if patch.get("device_id", device_id) != device_id:
             raise InvalidInput("device_id cannot be changed: register the new ID as a camera")
-        raw = record_input(row)
-        if {"lon", "lat", "crs"} & set(patch):
-            raw.pop("lon", None), raw.pop("lat", None)
+        moved = {"lon", "lat", "crs"} & set(patch)
+        raw = {k: v for k, v in record_input(row).items() if not (moved and k in ("lon", "lat"))}
         raw |= {k: v for k, v in patch.items() if k != "device_id"}
         record, errors = check_record(raw, attrs=row["attrs"])
         item = Candidate(0, record, errors, ref=device_id)
