@@ -134,6 +134,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                 state = "revoked" if k["revoked_at"] else "active"
                 grids = ",".join(k["grid_codes"]) or "-"
                 staff = f"  staff {k['staff_id']}" if k["staff_id"] else ""
+                staff += f"  integrator {k['integrator']}" if k["integrator"] else ""
                 print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}{staff}")
         else:
             try:
