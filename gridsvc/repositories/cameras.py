@@ -8,7 +8,7 @@ camera's ``aliases`` by ``replace_aliases`` in the writer's transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,29 +126,36 @@ def alias_holders(conn: Connection, adcode: str, aliases: Iterable[str]) -> dict
     return {alias: device for alias, device in rows}
 
 
+_RELEASE = text(
+    "DELETE FROM camera_aliases WHERE adcode = :a AND device_id = ANY(CAST(:ids AS text[])) "
+    "AND (device_id, alias) NOT IN "
+    "(SELECT * FROM unnest(CAST(:devices AS text[]), CAST(:aliases AS text[])))"
+)
 _CLAIM = text(
     "INSERT INTO camera_aliases (adcode, alias, device_id) "
-    "SELECT :a, unnest(CAST(:aliases AS text[])), :d "
+    "SELECT :a, alias, device FROM unnest(CAST(:devices AS text[]), CAST(:aliases AS text[])) "
+    "AS t(device, alias) "
     "ON CONFLICT (adcode, alias) DO UPDATE SET device_id = EXCLUDED.device_id "
     "WHERE camera_aliases.device_id = EXCLUDED.device_id RETURNING alias"
 )
 
 
-def replace_aliases(conn: Connection, adcode: str, device_id: str, aliases: Sequence[str]) -> list:
-    """Make ``device_id``'s alias rows exactly ``aliases``; returns those held by another
-    camera (not claimed: the caller rolls back)."""
-    conn.execute(
-        text(
-            "DELETE FROM camera_aliases WHERE adcode = :a AND device_id = :d "
-            "AND NOT alias = ANY(CAST(:aliases AS text[]))"
-        ),
-        {"a": adcode, "d": device_id, "aliases": list(aliases)},
-    )
-    if not aliases:
+def replace_aliases(conn: Connection, adcode: str, aliases: Mapping[str, Sequence[str]]) -> list:
+    """Make each camera's alias rows exactly its ``aliases`` (device ID → aliases); returns
+    (alias, device ID) pairs not claimed because another camera holds the alias (the caller
+    rolls back)."""
+    pairs = [(d, a) for d, some in aliases.items() for a in some]
+    params = {
+        "a": adcode,
+        "ids": list(aliases),
+        "devices": [d for d, _ in pairs],
+        "aliases": [a for _, a in pairs],
+    }
+    conn.execute(_RELEASE, params)
+    if not pairs:
         return []
-    params = {"a": adcode, "d": device_id, "aliases": list(aliases)}
     claimed = {r[0] for r in conn.execute(_CLAIM, params)}
-    return [a for a in aliases if a not in claimed]
+    return [(a, d) for d, a in pairs if a not in claimed]
 
 
 def _where(f: CameraFilter) -> list[ColumnElement[bool]]:

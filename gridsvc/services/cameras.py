@@ -93,13 +93,18 @@ def register_for(
     *,
     district: str | None,
     default: str,
+    single: bool = False,
 ) -> list[ItemResult]:
-    """Register raw camera items on behalf of a caller allowed to manage cameras."""
+    """Register raw camera items on behalf of a caller allowed to manage cameras; ``single``
+    raises a rejected item as a problem (see ``raise_rejected``)."""
     where = district or principal.district
     with audit.audited(engine, actor, "camera.register", object_type="camera", district=where):
         authorize(principal, Action.MANAGE_CAMERAS)
         adcode = target_district(principal, district, default)
-        return register(engine, locators, actor, adcode, candidates(items), source="api")
+        results = register(engine, locators, actor, adcode, candidates(items), source="api")
+        if single:
+            raise_rejected(results[0])
+        return results
 
 
 def register(
@@ -156,7 +161,8 @@ def _first_of_each(items: Sequence[Candidate], results: dict) -> list[Candidate]
             continue
         ident = c.record.device_id
         if ident in first:
-            why = f"device_id {ident} was given before (item {first[ident].index}): the first wins"
+            before = first[ident].where or f"item {first[ident].index}"
+            why = f"device_id {ident} was given before ({before}): the first wins"
             results[c.index] = _rejected(c, [FieldError("device_id", "duplicate_in_file", why)])
         else:
             first[ident] = c
@@ -248,10 +254,10 @@ def _write(conn: Connection, adcode: str, rows: list[dict]) -> None:
     ids = [r["device_id"] for r in rows]
     before = coverage.grids_touching(conn, adcode, ids)
     repo.upsert(conn, adcode, rows)
-    for r in rows:
-        lost = repo.replace_aliases(conn, adcode, r["device_id"], r["aliases"])
-        if lost:
-            raise Conflict(f"camera {r['device_id']}: alias '{lost[0]}' was just taken by another")
+    lost = repo.replace_aliases(conn, adcode, {r["device_id"]: r["aliases"] for r in rows})
+    if lost:
+        alias, device = lost[0]
+        raise Conflict(f"camera {device}: alias '{alias}' was just taken by another camera")
     after = coverage.grids_touching(conn, adcode, ids)
     coverage.recompute(conn, adcode, before | after)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from cameras.deviceid import make_device_id
 from gridsvc.services.keys import principal_for
@@ -86,10 +86,18 @@ def test_bad_camera_is_a_problem_naming_each_field(client: TestClient, keys) -> 
     assert fields == {"device_id", "heading_deg", "streams"}
 
 
-def test_outside_the_district(client: TestClient, keys) -> None:  # type: ignore[no-untyped-def]
+def test_outside_the_district_is_refused_and_audited(client: TestClient, engine, keys) -> None:  # type: ignore[no-untyped-def]
     body = cam(12, department="police", lon=116.397, lat=39.909)
     r = client.post(URL, json=body, headers=auth(keys["admin"]))
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "outside_district"
+    with engine.connect() as conn:
+        outcome = conn.execute(
+            text(
+                "SELECT outcome, detail->>'reason' FROM audit_log "
+                "WHERE action = 'camera.register' ORDER BY entry_id DESC LIMIT 1"
+            )
+        ).one()
+    assert outcome[0] == "rejected" and "outside district 510104" in outcome[1]
 
 
 def test_alias_of_another_camera_is_a_conflict(client: TestClient, keys, registered) -> None:  # type: ignore[no-untyped-def]

@@ -137,12 +137,18 @@ def register_cameras(
         raise InvalidInput(f"{len(items)} cameras; at most {settings.camera_batch_max_items}")
     default = settings.default_district
     results = cameras.register_for(
-        engine, locators, principal, actor, items, district=district, default=default
+        engine,
+        locators,
+        principal,
+        actor,
+        items,
+        district=district,
+        default=default,
+        single=not batch,
     )
     if batch:
         shown = [ItemResult(**r.as_json()) for r in results]
         return BatchResult(counts=cameras.counts(results), results=shown)
-    cameras.raise_rejected(results[0])
     if results[0].status == "created":
         response.status_code = 201
     return ItemResult(**results[0].as_json())
