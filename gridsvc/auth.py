@@ -34,6 +34,8 @@ class Action(StrEnum):
     READ_PEOPLE = "read_people"
     REVEAL_PERSONAL_DATA = "reveal_personal_data"
     INGEST_ELEMENTS = "ingest_elements"
+    READ_CAMERAS = "read_cameras"
+    MANAGE_CAMERAS = "manage_cameras"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -45,6 +47,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.LOCATE,
             Action.READ_ELEMENTS,
             Action.INGEST_ELEMENTS,
+            Action.READ_CAMERAS,
+            Action.MANAGE_CAMERAS,
         }
     ),
     Role.GRID_LEADER: frozenset(
@@ -54,6 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.READ_ELEMENTS,
             Action.READ_PEOPLE,
             Action.REVEAL_PERSONAL_DATA,
+            Action.READ_CAMERAS,
         }
     ),
     Role.PLANNER: frozenset(
@@ -63,6 +68,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.LOCATE,
             Action.EXPORT,
             Action.READ_ELEMENTS,
+            Action.READ_CAMERAS,
         }
     ),
     Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
@@ -71,12 +77,14 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's prefix, role, optional district and grid scope."""
+    """Who is calling: the key's prefix, role, optional district and grid scope, and for an
+    integrator key the integrator whose cameras it pushes events for."""
 
     key_prefix: str
     role: Role
     district: str | None = None
     grid_codes: frozenset[str] = field(default_factory=frozenset)
+    integrator: str | None = None
 
     @property
     def grid_scoped(self) -> bool:
@@ -212,6 +220,44 @@ def require_card(principal: Principal, code: str) -> None:
     outside = principal.district and not code.startswith(principal.district)
     if outside or (principal.grid_scoped and code not in principal.grid_codes):
         raise NotFound(f"no grid with code '{code}'")
+
+
+@dataclass(frozen=True)
+class CameraScope:
+    """The cameras a caller may read: one district or all, some grids or all."""
+
+    district: str | None
+    grid_codes: frozenset[str] | None
+
+
+def camera_scope(principal: Principal) -> CameraScope:
+    """The cameras a listing shows the principal: a grid leader's own grids only."""
+    authorize(principal, Action.READ_CAMERAS)
+    grids = principal.grid_codes if principal.grid_scoped else None
+    return CameraScope(principal.district, grids)
+
+
+def can_see_camera(principal: Principal, adcode: str, grid_code: str | None) -> bool:
+    """Whether the principal may read a camera of ``adcode`` standing in ``grid_code``."""
+    if Action.READ_CAMERAS not in PERMISSIONS[principal.role]:
+        return False
+    if principal.district and principal.district != adcode:
+        return False
+    return not principal.grid_scoped or grid_code in principal.grid_codes
+
+
+def require_camera(
+    principal: Principal, device_id: str, adcode: str, grid_code: str | None
+) -> None:
+    """Raise NotFound (existence is not disclosed) for a camera out of the caller's scope."""
+    authorize(principal, Action.READ_CAMERAS)
+    if not can_see_camera(principal, adcode, grid_code):
+        raise NotFound(f"no camera '{device_id}'")
+
+
+def sees_stream_credentials(principal: Principal) -> bool:
+    """Whether the principal reads stream URLs whole (with user and password): admins only."""
+    return principal.role is Role.ADMIN
 
 
 def new_key() -> tuple[str, str, str]:

@@ -12,6 +12,7 @@ from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
+    cameras,
     elements,
     grids,
     health,
@@ -76,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(audit.router)
     app.include_router(ingest.router)
+    # routers of /api/v1/cameras/seeing and /api/v1/cameras/health go here, BEFORE the
+    # registry: its /api/v1/cameras/{device_id} would shadow them
+    app.include_router(cameras.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
     openapi.install(app)

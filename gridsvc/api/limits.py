@@ -33,6 +33,7 @@ ROUTE_LIMITS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/layers"): "max_upload_bytes",
     ("POST", "/api/v1/locate"): "max_locate_bytes",
     ("POST", "/api/v1/cells/aggregate"): "max_locate_bytes",
+    ("POST", "/api/v1/cameras/catalog"): "max_locate_bytes",
     **{("POST", f"/api/v1/ingest/{kind}"): "max_ingest_bytes" for kind in KINDS},
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

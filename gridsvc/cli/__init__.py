@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gridsvc.cli import core, ingest, spatial
+from gridsvc.cli import cameras, core, ingest, spatial
 from gridsvc.errors import GridsvcError
 from gridsvc.settings import Settings, get_settings
 
@@ -76,12 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="tie a grid_leader key to this staff record; its grid and district come from it",
     )
     kc.add_argument("--source", help="the staff record's source, when several have the id")
+    kc.add_argument(
+        "--integrator", help="an integrator key's integrator: it pushes for that one's cameras"
+    )
     ksub.add_parser("list")
     kr = ksub.add_parser("revoke")
     kr.add_argument("prefix")
     k.set_defaults(func=core.cmd_keys)
     spatial.add_commands(sub)
     ingest.add_commands(sub)
+    cameras.add_commands(sub)
     return p
 
 

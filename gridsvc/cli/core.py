@@ -125,6 +125,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                 district=args.district,
                 grids=args.grid,
                 staff=staff,
+                integrator=args.integrator,
             )
             print(key)
             print(f"created {args.role} key {prefix} (shown once; store it now)", file=sys.stderr)
@@ -133,6 +134,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                 state = "revoked" if k["revoked_at"] else "active"
                 grids = ",".join(k["grid_codes"]) or "-"
                 staff = f"  staff {k['staff_id']}" if k["staff_id"] else ""
+                staff += f"  integrator {k['integrator']}" if k["integrator"] else ""
                 print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}{staff}")
         else:
             try:

@@ -56,6 +56,7 @@ class Ctx:
     elements: dict[str, int]  # sample element ids: p1 (person, own grid), p4 (person, foreign)
     point_tile: tuple[int, int, int]  # the zoom-15 tile of the own grid's sample elements
     job_id: int = 0  # an ingest job of the demo district
+    cameras: dict[str, str] = field(default_factory=dict)  # own: in the leader's grid; foreign
 
 
 Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
@@ -154,6 +155,58 @@ def element_tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
     found = mapbox_vector_tile.decode(r.content)["elements"]["features"]
     grids = {f["properties"]["grid_code"] for f in found}
     assert grids == {ctx.grid} if role == "grid_leader" else ctx.grid in grids
+
+
+def cameras_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """A grid leader lists the cameras of its own grid only; stream credentials for admins."""
+    ids = {f["id"] for f in r.json()["features"]}
+    if role == "grid_leader":
+        assert ids == {ctx.cameras["own"]}
+    if role in ("admin", "operator", "planner"):
+        assert set(ctx.cameras.values()) <= ids
+
+
+def camera_streams_masked(role: str, r: Response, ctx: Ctx) -> None:
+    secret = "scope:secret@"
+    assert (secret in r.text) == (role == "admin")
+
+
+def new_camera_json(ctx: Ctx) -> dict:
+    return {
+        "device_id": "51010400001320000901",
+        "name": "scope",
+        "department": "police",
+        "lon": ctx.lon,
+        "lat": ctx.lat,
+    }
+
+
+def register_cameras(client: TestClient, admin: dict, own: tuple, foreign: tuple) -> dict:
+    """A camera in the grid leader's grid (with a secret stream URL) and one in another grid."""
+    url = "rtsp://scope:secret@10.0.0.1/1"
+    body = {
+        "cameras": [
+            {
+                "device_id": "51010400001320000001",
+                "name": "own",
+                "department": "police",
+                "lon": own[0],
+                "lat": own[1],
+                "streams": [{"name": "main", "url": url}],
+            },
+            {
+                "device_id": "51010400001320000002",
+                "name": "foreign",
+                "department": "traffic",
+                "lon": foreign[0],
+                "lat": foreign[1],
+                "streams": [{"name": "main", "url": url}],
+            },
+        ]
+    }
+    r = client.post("/api/v1/cameras", json=body, headers=admin)
+    assert r.json()["counts"]["created"] == 2, r.text
+    return {"own": "51010400001320000001", "foreign": "51010400001320000002"}
 
 
 def reveal_json(ctx: Ctx) -> dict:
@@ -411,6 +464,62 @@ TABLE: dict[tuple[str, str], Row] = {
             ),
         )
     ),
+    ("POST", "/api/v1/cameras"): Row(
+        (
+            Case(
+                post(lambda c: "/api/v1/cameras", json=new_camera_json),
+                statuses(201, 200, 403, 403, 403, 422),
+            ),
+            Case(
+                post(lambda c: f"/api/v1/cameras?district={DEMO}", json=new_camera_json),
+                statuses(200, 200, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras"): Row(
+        (
+            Case(
+                get(lambda c: "/api/v1/cameras"),
+                statuses(200, 200, 200, 200, 403, 200),
+                cameras_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras?district={DEMO}&grid={c.foreign}"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras/{device_id}"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/cameras/{c.cameras['own']}"),
+                statuses(200, 200, 200, 200, 403, 404),
+                camera_streams_masked,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras/{c.cameras['foreign']}"),
+                statuses(200, 200, 404, 200, 403, 404),
+                camera_streams_masked,
+            ),
+        )
+    ),
+    ("PATCH", "/api/v1/cameras/{device_id}"): Row(
+        (
+            Case(
+                lambda c, key: (
+                    "PATCH",
+                    f"/api/v1/cameras/{c.cameras['foreign']}",
+                    {"json": {"name": "renamed"}},
+                ),
+                statuses(200, 200, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/cameras/catalog"): Row(
+        (  # an empty body: refused, or 422 for those who may import
+            Case(post(lambda c: "/api/v1/cameras/catalog"), statuses(422, 422, 403, 403, 403, 422)),
+        )
+    ),
     # --- routes outside the OpenAPI document -------------------------------------------------
     ("GET", "/map"): Row(
         (
@@ -539,6 +648,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             elements=elements,
             point_tile=tile_at(own_lon, own_lat, 15),
             job_id=ingest_job(client, admin, own_lon, own_lat),
+            cameras=register_cameras(client, admin, (own_lon, own_lat), (lon, lat)),
         )
         yield client, ctx
 
