@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -24,6 +25,8 @@ from gridsvc.api.routes import (
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.keyfiles import keyring, session_secret
+from gridsvc.services.camera_directory import CameraDirectory, EventPolicy
+from gridsvc.services.camera_partitions import PartitionKeeper
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_jobs import JobRunner
 from gridsvc.services.keys import PrincipalCache
@@ -31,6 +34,14 @@ from gridsvc.settings import Settings, get_settings
 from maps.routes import pages as map_pages
 from maps.routes import tiles as map_tiles
 from maps.tiles import TileCache
+
+
+def event_policy(settings: Settings) -> EventPolicy:
+    """The limits camera-event ingest applies, from the settings."""
+    return EventPolicy(
+        settings.camera_event_retention_days,
+        timedelta(seconds=settings.camera_offline_after_seconds),
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,6 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tiles.open()
             stack.callback(tiles.close)
             app.state.tiles = tiles
+            app.state.cameras = CameraDirectory(engine, event_policy(settings))
+            keeper = PartitionKeeper(engine, settings.camera_event_retention_days)
+            keeper.start()
+            stack.callback(keeper.close)
             yield
 
     app = FastAPI(

@@ -14,6 +14,7 @@ from gridsvc.errors import Forbidden, Unauthorized
 from gridsvc.pii import Keyring
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
+from gridsvc.services.camera_directory import CameraDirectory
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings
@@ -39,11 +40,16 @@ def get_keyring(request: Request) -> Keyring:
     return request.app.state.keyring
 
 
+def get_cameras(request: Request) -> CameraDirectory:
+    return request.app.state.cameras
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 PrincipalsDep = Annotated[PrincipalCache, Depends(get_principals)]
+CamerasDep = Annotated[CameraDirectory, Depends(get_cameras)]
 
 
 def client_address(request: Request) -> str | None:

@@ -46,9 +46,9 @@ def find_active_by_prefix(conn: Connection, prefix: str) -> dict | None:
 def _active(conn: Connection, match) -> dict | None:  # type: ignore[no-untyped-def]
     row = (
         conn.execute(
-            select(ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes).where(
-                match, ApiKey.revoked_at.is_(None)
-            )
+            select(
+                ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes, ApiKey.integrator
+            ).where(match, ApiKey.revoked_at.is_(None))
         )
         .mappings()
         .first()

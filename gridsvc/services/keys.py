@@ -288,4 +288,5 @@ def _principal(row: dict) -> Principal:
         role=Role(row["role"]),
         district=row["district"],
         grid_codes=frozenset(row["grid_codes"] or ()),
+        integrator=row.get("integrator"),
     )
