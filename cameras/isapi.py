@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cameras.events import CameraEvent, ItemError, isapi_refs
-from cameras.multipart import Part, split, xml_text
+from cameras.multipart import Part, media_type, split, xml_text
 from cameras.xmlsafe import child, find_all, local, parse_xml, text_of
 from gridsvc.errors import InvalidInput
 
@@ -57,6 +57,35 @@ _ANPR = {  # element of ANPR → attrs key
     "line": "lane",
     "vehicleType": "vehicle_type",
 }
+
+
+def parse_request(
+    body: bytes, content_type: str
+) -> tuple[list[CameraEvent | ItemError], dict[str, tuple[str, bytes]]]:
+    """Alerts and pictures of a request to the ISAPI listening host, whatever its form:
+    one XML alert, ``multipart/form-data`` with pictures, or an ``alertStream`` chunk."""
+    if media_type(content_type).startswith("multipart/"):
+        return parse_multipart(body, content_type)
+    return [parse_alert(body)], {}
+
+
+def limit_pictures(
+    items: Sequence[CameraEvent | ItemError],
+    pictures: dict[str, tuple[str, bytes]],
+    max_bytes: int,
+) -> list[CameraEvent | ItemError]:
+    """Items whose pictures are all at most ``max_bytes``; the others become ItemErrors."""
+    out: list[CameraEvent | ItemError] = []
+    for item in items:
+        names = item.pictures if isinstance(item, CameraEvent) else ()
+        big = [n for n in names if n in pictures and len(pictures[n][1]) > max_bytes]
+        if isinstance(item, CameraEvent) and big:
+            size = len(pictures[big[0]][1])
+            message = f"picture '{big[0]}' has {size} bytes; the limit is {max_bytes}"
+            ref = item.camera_refs[0] if item.camera_refs else None
+            item = ItemError(item.index, "picture_too_large", message, "pictures", ref, 413)
+        out.append(item)
+    return out
 
 
 def parse_alert(body: bytes, index: int = 0) -> CameraEvent | ItemError:

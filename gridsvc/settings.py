@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     camera_picture_max_bytes: int = Field(
         default=4 * 1024**2, gt=0, description="Largest picture sent with a camera event"
     )
+    camera_device_max_bytes: int = Field(
+        default=16 * 1024**2,
+        gt=0,
+        description="Largest body a camera pushes to the ISAPI or ONVIF route (pictures included)",
+    )
     camera_offline_after_seconds: float = Field(
         default=180.0,
         gt=0,

@@ -71,7 +71,7 @@ def anpr_upload(xml: bytes | None = None) -> tuple[bytes, str]:
 
 
 _ISAPI_TIME = re.compile(rb"<dateTime>[^<]*</dateTime>")
-_ONVIF_TIME = re.compile(rb'UtcTime="(?!0000)[^"]*"')
+_ONVIF_TIME = re.compile(rb'UtcTime="(?!0000)\d{4}-[^"]*"')
 
 
 def isapi_now(body: bytes, when: datetime | None = None) -> bytes:

@@ -13,6 +13,7 @@ from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
+    camera_vendors,
     elements,
     grids,
     health,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locate.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
+    app.include_router(camera_vendors.router)  # before ingest: its /{kind} would shadow it
     app.include_router(ingest.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)

@@ -34,6 +34,8 @@ ROUTE_LIMITS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/locate"): "max_locate_bytes",
     ("POST", "/api/v1/cells/aggregate"): "max_locate_bytes",
     **{("POST", f"/api/v1/ingest/{kind}"): "max_ingest_bytes" for kind in KINDS},
+    ("POST", "/api/v1/ingest/isapi"): "camera_device_max_bytes",
+    ("POST", "/api/v1/ingest/onvif"): "camera_device_max_bytes",
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROTECTED_PREFIX = "/api/"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cameras.events import CameraEvent, ItemError
-from cameras.isapi import parse_alert, parse_multipart, parse_time
+from cameras.isapi import limit_pictures, parse_alert, parse_multipart, parse_request, parse_time
 from gridsvc.errors import InvalidInput
 from tests.camera_samples import anpr_upload, form_data, sample, tiny_jpeg
 
@@ -272,3 +272,22 @@ def test_entities_are_refused_fast(name: str) -> None:
 )
 def test_date_time_forms(text: str, expected: datetime) -> None:
     assert parse_time(text) == expected
+
+
+def test_request_forms_single_xml_and_multipart() -> None:
+    items, pictures = parse_request(sample("isapi_vmd.xml"), "text/xml; charset=UTF-8")
+    assert [i.type for i in items if isinstance(i, CameraEvent)] == ["motion"] and not pictures
+    items, pictures = parse_request(*anpr_upload())
+    assert len(items) == 1 and set(pictures) == {"licensePlatePicture.jpg", "detectionPicture.jpg"}
+
+
+def test_pictures_over_the_limit_refuse_their_event_only() -> None:
+    body, ctype = anpr_upload()
+    items, pictures = parse_multipart(body, ctype)
+    size = len(tiny_jpeg())
+    assert limit_pictures(items, pictures, size) == items
+    (refused,) = limit_pictures(items, pictures, size - 1)
+    assert isinstance(refused, ItemError)
+    assert (refused.code, refused.status, refused.field) == ("picture_too_large", 413, "pictures")
+    single = parse_alert(sample("isapi_anpr.xml"))
+    assert limit_pictures([single], {}, 1) == [single]
