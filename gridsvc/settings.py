@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     camera_batch_max_items: int = Field(
         default=5_000, gt=0, description="Events in one camera-event request"
     )
+    max_camera_event_bytes: int = Field(
+        default=16 * 1024**2, gt=0, description="Largest camera-event batch body (bytes)"
+    )
     camera_events_per_second: float = Field(
         default=50_000.0,
         gt=0,
@@ -101,11 +104,6 @@ class Settings(BaseSettings):
     )
     camera_picture_max_bytes: int = Field(
         default=4 * 1024**2, gt=0, description="Largest picture sent with a camera event"
-    )
-    camera_device_max_bytes: int = Field(
-        default=16 * 1024**2,
-        gt=0,
-        description="Largest body a camera pushes to the ISAPI or ONVIF route (pictures included)",
     )
     camera_offline_after_seconds: float = Field(
         default=180.0,

@@ -13,6 +13,7 @@ from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
+    camera_events,
     camera_vendors,
     elements,
     grids,
@@ -26,6 +27,7 @@ from gridsvc.api.routes import (
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.keyfiles import keyring, session_secret
+from gridsvc.ratelimit import RateLimits
 from gridsvc.services.camera_directory import CameraDirectory, EventPolicy
 from gridsvc.services.camera_partitions import PartitionKeeper
 from gridsvc.services.cells import LocatorCache
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.callback(tiles.close)
             app.state.tiles = tiles
             app.state.cameras = CameraDirectory(engine, event_policy(settings))
+            rate = settings.camera_events_per_second
+            app.state.camera_rates = RateLimits(rate, burst=2 * rate)
             keeper = PartitionKeeper(engine, settings.camera_event_retention_days)
             keeper.start()
             stack.callback(keeper.close)
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(camera_vendors.router)  # before ingest: its /{kind} would shadow it
     app.include_router(ingest.router)
+    app.include_router(camera_events.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
     openapi.install(app)

@@ -68,7 +68,10 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     if exc.errors:
         extra["errors"] = exc.errors
     status = exc.status if not isinstance(exc, Unauthorized) else 401
-    return problem(status, exc.detail, request, **extra)
+    response = problem(status, exc.detail, request, **extra)
+    if "retry_after" in extra:
+        response.headers["Retry-After"] = str(extra["retry_after"])
+    return response
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

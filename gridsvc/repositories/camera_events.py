@@ -161,15 +161,6 @@ def insert_pictures(conn: Connection, rows: Sequence[tuple[str, str, str, str, b
     conn.exec_driver_sql(_PICTURES, (adcodes, ids, cams, types, [len(d) for d in data], data))
 
 
-def picture(conn: Connection, picture_id: str) -> tuple[str, str, str, bytes] | None:
-    """(adcode, camera_id, content_type, data) of a stored picture, or None."""
-    row = conn.exec_driver_sql(
-        "SELECT adcode, camera_id, content_type, data FROM camera_pictures WHERE picture_id = %s",
-        (picture_id,),
-    ).first()
-    return (row[0], row[1], row[2], bytes(row[3])) if row else None
-
-
 def array_literal(values: Iterable[str]) -> str:
     """A text[] literal of simple tokens (alarm names, hex ids): ``{a,b}``."""
     return "{" + ",".join(values) + "}"

@@ -53,7 +53,12 @@ class ItemResult:
             out["event_id"] = self.event_id
         if self.error is not None:
             e = self.error
-            out["error"] = {"code": e.code, "field": e.field, "message": e.message}
+            out["error"] = {
+                "code": e.code,
+                "status": e.status,
+                "field": e.field,
+                "message": e.message,
+            }
         return out
 
 

@@ -13,7 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from gridsvc.api.app import create_app
 from gridsvc.services.keys import create_key
+from gridsvc.settings import Settings
 from tests.api.conftest import auth
 from tests.camera_rows import add_cameras
 from tests.camera_samples import anpr_upload, form_data, isapi_now, onvif_now, sample, tiny_jpeg
@@ -289,3 +291,25 @@ def test_roles_that_may_not_push(client: TestClient, keys: dict[str, str]) -> No
     for role in ("operator", "planner", "grid_leader"):
         r = client.post(ISAPI, content=body, headers={**XML, **basic(keys[role])})
         assert r.status_code == 403, (role, r.text)
+
+
+def test_batch_and_rate_limits_per_key(
+    database_url: str, demo_district: str, env: Env, keys: dict[str, str]
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        default_district=demo_district,
+        camera_events_per_second=1,
+        camera_batch_max_items=3,
+    )
+    two = onvif_now(sample("onvif_two_messages.xml"))
+    message = two[two.index(b"<wsnt:NotificationMessage>") : two.index(b"</wsnt:Notify>")]
+    four = two.replace(message, message * 2)
+    headers = {**SOAP, **auth(keys["admin"])}
+    with TestClient(create_app(settings)) as limited:
+        too_many = limited.post(ONVIF, content=four, headers=headers)
+        assert too_many.status_code == 413, too_many.text
+        assert limited.post(ONVIF, content=two, headers=headers).status_code == 200
+        r = limited.post(ONVIF, content=two, headers=headers)
+        assert r.status_code == 429, r.text
+        assert int(r.headers["retry-after"]) >= 1

@@ -425,6 +425,31 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/ingest/jobs/{job_id}/report.csv"): Row(
         (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}/report.csv"), INGEST_JOB),)
     ),
+    ("POST", "/api/v1/camera-events"): Row(
+        (
+            Case(
+                post(lambda c: "/api/v1/camera-events", json=lambda c: {"events": []}),
+                statuses(200, 403, 403, 403, 200, 200),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/camera-events"): Row(
+        (
+            Case(get(lambda c: "/api/v1/camera-events"), statuses(200, 200, 200, 200, 403, 200)),
+            Case(
+                get(lambda c: f"/api/v1/camera-events?district={DEMO}&grid={c.foreign}"),
+                statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/camera-pictures/{picture_id}"): Row(
+        (  # no such picture: readers learn only that
+            Case(
+                get(lambda c: "/api/v1/camera-pictures/" + "0" * 64),
+                statuses(404, 404, 404, 404, 403, 404),
+            ),
+        )
+    ),
     ("GET", "/api/v1/audit"): Row(
         (
             Case(get(lambda c: "/api/v1/audit"), statuses(200, 403, 403, 403, 403, 200)),
