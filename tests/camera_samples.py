@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-import struct
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+
+from cameras.simulate import tiny_jpeg
 
 SAMPLES = Path(__file__).parent / "samples" / "cameras"
 BOUNDARY = "----HikBoundary7MA4YWxkTrZu0gW"
@@ -14,32 +15,6 @@ BOUNDARY = "----HikBoundary7MA4YWxkTrZu0gW"
 def sample(name: str) -> bytes:
     """The bytes of a sample payload."""
     return (SAMPLES / name).read_bytes()
-
-
-def _segment(marker: int, payload: bytes) -> bytes:
-    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
-
-
-def tiny_jpeg(variant: int = 0) -> bytes:
-    """A valid baseline JPEG (8×8, mid grey; decodes in browsers), one block coded with two
-    one-bit Huffman codes; ``variant`` (0–254) changes its quantisation table, so its bytes."""
-    dqt = bytes([0x00]) + bytes([1 + variant] * 64)
-    sof = bytes([8, 0, 8, 0, 8, 1, 1, 0x11, 0])  # 8-bit, 8×8, one component (1, 1×1, table 0)
-    one_code = bytes([1] + [0] * 15)  # one code of length 1
-    dht_dc = bytes([0x00]) + one_code + bytes([0])  # DC table 0: category 0
-    dht_ac = bytes([0x10]) + one_code + bytes([0])  # AC table 0: end of block
-    sos = bytes([1, 1, 0x00, 0, 63, 0])
-    scan = bytes([0x3F])  # DC '0' (no difference), AC '0' (EOB), padded with ones
-    return (
-        b"\xff\xd8"
-        + _segment(0xDB, dqt)
-        + _segment(0xC0, sof)
-        + _segment(0xC4, dht_dc)
-        + _segment(0xC4, dht_ac)
-        + _segment(0xDA, sos)
-        + scan
-        + b"\xff\xd9"
-    )
 
 
 def form_data(parts: list[tuple[str, str, bytes]], boundary: str = BOUNDARY) -> bytes:
