@@ -10,11 +10,13 @@ ItemError and does not block the others. Devices without a clock send
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Any
 
 from cameras.events import CameraEvent, ItemError, onvif_refs
+from cameras.multipart import xml_text
 from cameras.xmlsafe import child, children, find_all, local, parse_xml, text_of
 from gridsvc.errors import InvalidInput
 
@@ -35,6 +37,10 @@ SOURCE_KEYS = ("VideoSourceConfigurationToken", "VideoSourceToken", "Source")
 STATE_KEYS = ("State", "IsMotion", "IsTamper", "IsSignalLoss", "IsTooBlurry", "Value")
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
 _ZERO_TIME = "0000-00-00"
+#: A NotificationMessage element in the body's text (they do not nest), whatever its prefix.
+_MESSAGE = re.compile(
+    r"<(?:[\w.-]+:)?NotificationMessage[\s>].*?</(?:[\w.-]+:)?NotificationMessage\s*>", re.S
+)
 
 
 def parse_notify(body: bytes, received_at: datetime) -> list[CameraEvent | ItemError]:
@@ -52,7 +58,12 @@ def parse_notify(body: bytes, received_at: datetime) -> list[CameraEvent | ItemE
             "ONVIF Notify has no NotificationMessage",
             errors=[{"code": "malformed", "field": "NotificationMessage"}],
         )
-    return [message_event(m, i, received_at) for i, m in enumerate(messages)]
+    text = xml_text(body)
+    raws = _MESSAGE.findall(text)
+    if len(raws) != len(messages):
+        raws = [text] * len(messages)
+    pairs = enumerate(zip(messages, raws, strict=True))
+    return [message_event(m, i, received_at, raw) for i, (m, raw) in pairs]
 
 
 def _notify_in(root: ET.Element) -> ET.Element | None:
@@ -63,9 +74,10 @@ def _notify_in(root: ET.Element) -> ET.Element | None:
 
 
 def message_event(
-    message: ET.Element, index: int, received_at: datetime
+    message: ET.Element, index: int, received_at: datetime, raw: str | None = None
 ) -> CameraEvent | ItemError:
-    """The event one ``NotificationMessage`` reports, or why it cannot be used."""
+    """The event one ``NotificationMessage`` reports, or why it cannot be used; ``raw``: its
+    text as received (default: the element serialised)."""
     topic = text_of(message, "Topic")
     if not topic:
         return ItemError(index, "missing_field", "message has no Topic", field="Topic")
@@ -100,7 +112,7 @@ def message_event(
         type=topic_type(topic),
         occurred_at=occurred_at,
         source="onvif",
-        raw=ET.tostring(message, encoding="unicode"),
+        raw=raw if raw is not None else ET.tostring(message, encoding="unicode"),
         state=_state(data),
         attrs=attrs,
         index=index,

@@ -34,7 +34,10 @@ def test_motion_alarm() -> None:
     assert ev.attrs["topic"] == "tns1:VideoSource/MotionAlarm"
     assert ev.attrs["property_operation"] == "Changed"
     assert ev.attrs["data"] == {"State": "true"}
-    assert "MotionAlarm" in ev.raw and "NotificationMessage" in ev.raw
+    assert (
+        ev.raw.startswith("<wsnt:NotificationMessage>") and "tns1:VideoSource/MotionAlarm" in ev.raw
+    )
+    assert ev.raw.endswith("</wsnt:NotificationMessage>")
 
 
 def test_cell_motion_uses_the_configuration_token_and_is_motion() -> None:
@@ -68,6 +71,8 @@ def test_two_messages_in_one_notify() -> None:
         ("motion", 0),
         ("image_quality", 1),
     ]
+    assert "MotionAlarm" in got[0].raw and "ImageTooBlurry" not in got[0].raw
+    assert "ImageTooBlurry" in got[1].raw and "MotionAlarm" not in got[1].raw
 
 
 def test_a_malformed_message_does_not_block_the_others() -> None:
