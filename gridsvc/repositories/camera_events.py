@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from psycopg import errors as pg_errors
 from sqlalchemy import Connection
 
 PARENT = "camera_events"
@@ -36,16 +37,25 @@ COLUMNS = (
     "raw",
     "pictures",
 )
+#: The staging table a batch is copied into (binary COPY: no escaping in Python), per session.
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS camera_events_stage (
+  adcode text, camera_id text, occurred_at timestamptz, event_id text, type text, state text,
+  source text, grid_code text, h3 int8, label text, score float8, attrs text, raw text,
+  pictures text
+) ON COMMIT DELETE ROWS
+"""
+STAGE_TYPES = ("text", "text", "timestamptz", "text", "text", "text", "text", "text", "int8")
+STAGE_TYPES += ("text", "float8", "text", "text", "text")
 _INSERT = f"""
 INSERT INTO camera_events ({", ".join(COLUMNS)})
-SELECT a, c, o, e, t, s, src, g, h, l, sc, at::jsonb, r, p::text[]
-FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[],
-            %s::text[], %s::text[], %s::int8[], %s::text[], %s::float8[], %s::text[],
-            %s::text[], %s::text[])
-     AS v(a, c, o, e, t, s, src, g, h, l, sc, at, r, p)
+SELECT adcode, camera_id, occurred_at, event_id, type, state, source, grid_code, h3, label,
+       score, attrs::jsonb, raw, pictures::text[]
+FROM camera_events_stage
 ON CONFLICT DO NOTHING
 RETURNING camera_id, occurred_at, event_id
 """
+_COPY = f"COPY camera_events ({', '.join(COLUMNS)}) FROM STDIN"
 _LOCK_CAMERAS = """
 SELECT c.adcode, c.device_id, c.last_seen, c.seen_since, c.alarms
 FROM cameras c JOIN unnest(%s::text[], %s::text[]) AS v(a, d)
@@ -121,19 +131,57 @@ def drop_partition(conn: Connection, name: str) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
-def insert_events(conn: Connection, columns: Sequence[list]) -> set[tuple[str, datetime, str]]:
-    """Insert rows given column-wise (``COLUMNS`` order, ``attrs`` as JSON text, ``pictures``
-    as array literals); the (camera_id, occurred_at, event_id) of the rows created."""
-    if not columns[0]:
+def insert_events(
+    conn: Connection, rows: Sequence[tuple], *, again: bool = False
+) -> set[tuple[str, datetime, str]]:
+    """Insert rows (``COLUMNS`` order, ``attrs`` as JSON text, ``pictures`` as an array
+    literal) that are not stored yet; the (camera_id, occurred_at, event_id) of those created.
+
+    New rows go in with COPY (batched inserts, about twice as fast as INSERT … ON CONFLICT)
+    inside a savepoint; when one of them is stored already (a resend), the savepoint is
+    rolled back and the batch goes through the staging table and INSERT … ON CONFLICT DO
+    NOTHING RETURNING. ``again``: a second call in the same transaction.
+    """
+    if not rows:
         return set()
-    result = conn.exec_driver_sql(_INSERT, tuple(columns))
-    return {(c, o, e) for c, o, e in result}
+    try:
+        with conn.begin_nested():
+            copy_events(conn, rows)
+        return {(r[1], r[2], r[3]) for r in rows}
+    except pg_errors.UniqueViolation:
+        pass  # a resend: rolled back to the savepoint
+    return insert_new(conn, rows, again=again)
+
+
+def copy_events(conn: Connection, rows: Sequence[tuple]) -> None:
+    """COPY rows straight into camera_events (fails on a row stored already)."""
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(_COPY) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def insert_new(
+    conn: Connection, rows: Sequence[tuple], *, again: bool = False
+) -> set[tuple[str, datetime, str]]:
+    """Binary COPY into the session's staging table (emptied at commit), then one
+    INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING the keys it created."""
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute("DELETE FROM camera_events_stage" if again else _STAGE)
+        with cur.copy("COPY camera_events_stage FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(STAGE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(_INSERT)
+        return set(cur.fetchall())
 
 
 def lock_cameras(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Sighting]:
     """Lock the cameras (adcode, device_id) in key order and read their health fields."""
     adcodes, ids = _split(sorted(set(keys)))
-    rows = conn.exec_driver_sql(_LOCK_CAMERAS, (adcodes, ids))
+    with conn.connection.driver_connection.cursor() as cur:
+        rows = cur.execute(_LOCK_CAMERAS, (adcodes, ids)).fetchall()
     return [Sighting(a, d, last, since, tuple(al or ())) for a, d, last, since, al in rows]
 
 

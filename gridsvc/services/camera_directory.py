@@ -83,33 +83,44 @@ class CameraDirectory:
         """The camera the first matching name of ``refs`` names, and that name; None if none.
 
         With ``district`` only that district's cameras count; without, a name that cameras of
-        several districts answer to raises ``Ambiguous``.
+        several districts answer to raises ``Ambiguous``. Re-reads versions when due.
         """
-        self._refresh(self.recheck_seconds)
-        found = self._find(refs, district)
-        if found is None:
-            self._refresh(self.miss_recheck_seconds)
-            found = self._find(refs, district)
+        self.refresh()
+        found = self.lookup(refs, district)
+        if found is None and self.refresh(self.miss_recheck_seconds):
+            found = self.lookup(refs, district)
         return found
 
-    def _find(
-        self, refs: tuple[str, ...], district: str | None
+    def lookup(
+        self, refs: tuple[str, ...], district: str | None = None
     ) -> tuple[CameraSummary, str] | None:
+        """Like ``resolve`` but from what is loaded now (a batch refreshes once, then looks up)."""
         districts = self._districts
         for ref in refs:
-            name = normalise_alias(ref)
             if district is not None:
                 entry = districts.get(district)
-                hit = entry.names.get(name) if entry else None
+                if entry is None:
+                    return None
+                hit = entry.names.get(ref) or entry.names.get(normalise_alias(ref))
                 if hit:
                     return hit, ref
                 continue
+            name = normalise_alias(ref)
             hits = [d.names[name] for d in districts.values() if name in d.names]
             if len(hits) > 1:
                 raise Ambiguous(ref, sorted(h.adcode for h in hits))
             if hits:
                 return hits[0], ref
         return None
+
+    def refresh(self, max_age: float | None = None) -> bool:
+        """Re-read the versions if older than ``max_age`` s (default ``recheck_seconds``) and
+        reload the districts whose cameras changed; whether it re-read them."""
+        age = self.recheck_seconds if max_age is None else max_age
+        if time.monotonic() - self._checked < age:
+            return False
+        self._refresh(age)
+        return True
 
     def _refresh(self, max_age: float) -> None:
         """Re-read the versions when older than ``max_age`` s; reload districts that moved."""

@@ -12,20 +12,19 @@ events); all in one transaction, so a result is returned only once it is committ
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import orjson
 from psycopg import errors as pg_errors
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from cameras import alarms, sightings
 from cameras.events import CameraEvent, ItemError
 from gridsvc.auth import Action, Principal, Role, authorize
 from gridsvc.repositories import camera_events as repo
+from gridsvc.services import camera_sightings
 from gridsvc.services.camera_directory import Ambiguous, CameraDirectory, CameraSummary
 from gridsvc.services.camera_partitions import PARTITIONS, window_start
 
@@ -79,9 +78,9 @@ class BatchResult:
         return {**self.counts, "results": [r.as_json() for r in self.results]}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Accepted:
-    """An item that passed the checks, with its camera."""
+    """An item that passed the checks, with its camera and idempotency key ("" = heartbeat)."""
 
     event: CameraEvent
     camera: CameraSummary
@@ -103,7 +102,8 @@ def record_events(
     authorize(principal, Action.PUSH_CAMERA_EVENTS)
     now = datetime.now(UTC)
     policy = directory.policy
-    oldest = window_start(now, policy.retention_days)
+    window = (window_start(now, policy.retention_days), now + FUTURE_LIMIT)
+    directory.refresh()
     results: dict[int, ItemResult] = {}
     accepted: list[_Accepted] = []
     seen: set[tuple] = set()
@@ -111,11 +111,10 @@ def record_events(
         if isinstance(item, ItemError):
             results[item.index] = ItemResult(item.index, REJECTED, error=item)
             continue
-        camera_or_error = _check(item, directory, principal, oldest, now)
-        if isinstance(camera_or_error, ItemError):
-            results[item.index] = ItemResult(item.index, REJECTED, error=camera_or_error)
+        camera = _check(item, directory, principal, window)
+        if isinstance(camera, ItemError):
+            results[item.index] = ItemResult(item.index, REJECTED, error=camera)
             continue
-        camera = camera_or_error
         key = "" if item.type == HEARTBEAT else item.key()
         ident = (camera.adcode, camera.device_id, item.occurred_at, key)
         if key and ident in seen:
@@ -125,8 +124,8 @@ def record_events(
         accepted.append(_Accepted(item, camera, key))
     created = _store(engine, accepted, pictures, now, policy.offline_after) if accepted else set()
     for a in accepted:
-        ident = (a.camera.device_id, a.event.occurred_at, a.key)
-        status = CREATED if not a.key or ident in created else DUPLICATE
+        fresh = not a.key or (a.camera.device_id, a.event.occurred_at, a.key) in created
+        status = CREATED if fresh else DUPLICATE
         results[a.event.index] = ItemResult(
             a.event.index, status, a.camera.device_id, a.key or None
         )
@@ -137,13 +136,14 @@ def _check(
     event: CameraEvent,
     directory: CameraDirectory,
     principal: Principal,
-    oldest: datetime,
-    now: datetime,
+    window: tuple[datetime, datetime],
 ) -> CameraSummary | ItemError:
     """The event's camera when the caller may push it now, else the item's error."""
     ref = event.camera_refs[0] if event.camera_refs else None
     try:
-        found = directory.resolve(event.camera_refs, principal.district)
+        found = directory.lookup(event.camera_refs, principal.district)
+        if found is None and directory.refresh(directory.miss_recheck_seconds):
+            found = directory.lookup(event.camera_refs, principal.district)
     except Ambiguous as exc:
         where = ", ".join(exc.districts)
         message = f"camera '{exc.ref}' is registered in several districts ({where}): "
@@ -160,10 +160,10 @@ def _check(
             message = f"camera '{name}' is not one of integrator '{own or '(none)'}''s cameras"
             return _error(event, "forbidden", message, "camera", name, 403)
     at = event.occurred_at
-    if at < oldest or at > now + FUTURE_LIMIT:
+    if at < window[0] or at > window[1]:
         message = (
             f"occurred_at {at.isoformat()} is outside the kept window "
-            f"({oldest.isoformat()} to one day ahead)"
+            f"({window[0].isoformat()} to one day ahead)"
         )
         return _error(event, "out_of_window", message, "occurred_at", name)
     return camera
@@ -190,15 +190,19 @@ def _store(
     """Write the batch in one transaction; the keys of the events it created."""
     stored = [a for a in accepted if a.key]
     picture_rows, picture_ids = _pictures(stored, pictures)
-    columns = _columns(stored, picture_ids)
+    rows = _rows(stored, picture_ids)
     days = {repo.day_of(a.event.occurred_at) for a in accepted}
     for attempt in range(ATTEMPTS):
         PARTITIONS.ensure(engine, days)
         try:
             with engine.begin() as conn:
                 repo.insert_pictures(conn, picture_rows)
-                created = repo.insert_events(conn, columns)
-                _update_cameras(conn, accepted, created, now, gap)
+                created = repo.insert_events(conn, rows)
+                batches = _by_camera(accepted, created, now)
+                derived, known = camera_sightings.update_cameras(conn, batches, gap)
+                extra = [_Accepted(e, camera, e.key()) for e, camera in derived]
+                repo.insert_events(conn, _rows(extra, {}), again=True)
+            camera_sightings.SIGHTINGS.remember(known)
             return created
         except DBAPIError as exc:
             retry = isinstance(exc.orig, pg_errors.DeadlockDetected | pg_errors.CheckViolation)
@@ -208,32 +212,20 @@ def _store(
     raise AssertionError("unreachable")
 
 
-def _update_cameras(
-    conn: Connection, accepted: list[_Accepted], created: set, now: datetime, gap: timedelta
-) -> None:
-    """Lock the batch's cameras, apply the alarm rule and the sightings, write them back."""
-    by_camera: dict[tuple[str, str], list[_Accepted]] = defaultdict(list)
+def _by_camera(
+    accepted: list[_Accepted], created: set, now: datetime
+) -> dict[tuple[str, str], camera_sightings.CameraBatch]:
+    """Each camera's sightings (times capped at now) and its created events and heartbeats."""
+    batches: dict[tuple[str, str], camera_sightings.CameraBatch] = {}
     for a in accepted:
-        by_camera[(a.camera.adcode, a.camera.device_id)].append(a)
-    changed: list[repo.Sighting] = []
-    derived: list[_Accepted] = []
-    for s in repo.lock_cameras(conn, by_camera):
-        mine = sorted(by_camera[(s.adcode, s.device_id)], key=lambda a: a.event.occurred_at)
-        fresh = [
-            a.event
-            for a in mine
-            if not a.key or (a.camera.device_id, a.event.occurred_at, a.key) in created
-        ]
-        active, extra = alarms.apply_alarms(s.alarms, fresh)
-        derived += [_Accepted(e, mine[0].camera, e.key()) for e in extra]
-        times = [min(a.event.occurred_at, now) for a in mine]
-        last, since = sightings.advance(s.last_seen, s.seen_since, times, gap)
-        new = repo.Sighting(s.adcode, s.device_id, last, since, tuple(sorted(active)))
-        if new != s:
-            changed.append(new)
-    if derived:
-        repo.insert_events(conn, _columns(derived, {}))
-    repo.update_cameras(conn, changed)
+        c = a.camera
+        batch = batches.get((c.adcode, c.device_id))
+        if batch is None:
+            batch = batches[(c.adcode, c.device_id)] = camera_sightings.CameraBatch(c)
+        at = a.event.occurred_at
+        fresh = not a.key or (c.device_id, at, a.key) in created
+        batch.add(a.event, at if at < now else now, fresh)
+    return batches
 
 
 def _pictures(
@@ -258,27 +250,29 @@ def _pictures(
     return list(rows.values()), ids
 
 
-def _columns(stored: list[_Accepted], picture_ids: Mapping[str, str]) -> list[list]:
-    """The insert's columns (``repo.COLUMNS`` order) for ``stored`` events."""
-    cols: list[list] = [[] for _ in repo.COLUMNS]
-    (adcode, camera, occurred, event_id, kind, state, source) = cols[:7]
-    (grid, h3, label, score, attrs, raw, pics) = cols[7:]
+def _rows(stored: list[_Accepted], picture_ids: Mapping[str, str]) -> list[tuple]:
+    """The insert's rows (``repo.COLUMNS`` order) for ``stored`` events."""
     dumps = orjson.dumps
+    rows = []
     for a in stored:
         e, c = a.event, a.camera
-        adcode.append(c.adcode)
-        camera.append(c.device_id)
-        occurred.append(e.occurred_at)
-        event_id.append(a.key)
-        kind.append(e.type)
-        state.append(e.state)
-        source.append(e.source)
-        grid.append(c.grid_code)
-        h3.append(c.h3)
-        label.append(e.label)
-        score.append(e.score)
-        attrs.append(dumps(e.attrs).decode() if e.attrs else "{}")
-        raw.append(e.raw)
-        ids = [picture_ids[p] for p in e.pictures if p in picture_ids]
-        pics.append(repo.array_literal(ids) if ids else "{}")
-    return cols
+        ids = [picture_ids[p] for p in e.pictures if p in picture_ids] if e.pictures else ()
+        rows.append(
+            (
+                c.adcode,
+                c.device_id,
+                e.occurred_at,
+                a.key,
+                e.type,
+                e.state,
+                e.source,
+                c.grid_code,
+                c.h3,
+                e.label,
+                e.score,
+                dumps(e.attrs).decode() if e.attrs else "{}",
+                e.raw,
+                repo.array_literal(ids) if ids else "{}",
+            )
+        )
+    return rows
