@@ -5,6 +5,8 @@ Keys look like ``gsk_<prefix>_<secret>``; only the SHA-256 of the whole key is s
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -270,6 +272,26 @@ def new_key() -> tuple[str, str, str]:
 def hash_key(key: str) -> str:
     """SHA-256 hex digest of a key (keys are random, so no salt or stretching is needed)."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+#: Paths whose callers may send their key as the password of HTTP Basic authentication
+#: (any user name): cameras set up with an HTTP host can send a user and password only.
+BASIC_KEY_PATHS = frozenset({"/api/v1/ingest/isapi", "/api/v1/ingest/onvif"})
+
+
+def parse_basic_key(header: str | None) -> str | None:
+    """The password of an ``Authorization: Basic`` header, taken as the key; None if not Basic."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed Basic credentials: expected base64 of 'user:key'") from None
+    _, sep, key = decoded.partition(":")
+    if not sep or not key.strip():
+        raise Unauthorized("Basic credentials carry no key: send the key as the password")
+    return key.strip()
 
 
 def parse_bearer(header: str | None) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gridsvc.cli import cameras, core, ingest, spatial
+from gridsvc.cli import cameras, core, ingest, simulate, spatial
 from gridsvc.errors import GridsvcError
 from gridsvc.settings import Settings, get_settings
 
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     spatial.add_commands(sub)
     ingest.add_commands(sub)
     cameras.add_commands(sub)
+    simulate.add_commands(sub)
     return p
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import text
 
 from gridsvc.services.keys import create_key
 from tests.api.conftest import SAME_SITE, auth, throwaway_demo
+from tests.camera_samples import isapi_now, onvif_now, sample
 from tests.conftest import READONLY_DISTRICT as DEMO
 from tests.elements_rows import grid_points, insert_rows, sample_rows
 from tests.ingest_files import PERSON_FIELDS, PERSON_HEADER, PERSON_VALUES, mapping, person_row
@@ -97,6 +98,8 @@ READ_LAYER = statuses(200, 200, 403, 200, 403, 404)
 LOCATE = statuses(200, 200, 200, 200, 200, 200)
 INGEST_JOB = statuses(200, 200, 403, 403, 403, 404)
 ADMIN_WRITE = statuses(422, 403, 403, 403, 403, 422)  # no body: refused, or 422 for admins
+CAMERA_PUSH_EMPTY = statuses(422, 403, 403, 403, 422, 422)  # no body: 422 for pushers
+CAMERA_PUSH = statuses(200, 403, 403, 403, 200, 200)  # per-item results (no such camera)
 
 
 def get(path: Callable[[Ctx], str]) -> Build:
@@ -211,6 +214,14 @@ def register_cameras(client: TestClient, admin: dict, own: tuple, foreign: tuple
 
 def reveal_json(ctx: Ctx) -> dict:
     return {"reason": "route scope check"}
+
+
+def isapi_alert(ctx: Ctx) -> bytes:
+    return isapi_now(sample("isapi_vmd.xml"))
+
+
+def onvif_notify(ctx: Ctx) -> bytes:
+    return onvif_now(sample("onvif_motion_alarm.xml"))
 
 
 def locate_json(ctx: Ctx) -> dict:
@@ -449,11 +460,48 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/ingest/{kind}"): Row(
         (Case(post(lambda c: "/api/v1/ingest/person"), statuses(422, 422, 403, 403, 403, 422)),)
     ),
+    ("POST", "/api/v1/ingest/isapi"): Row(
+        (
+            Case(post(lambda c: "/api/v1/ingest/isapi"), CAMERA_PUSH_EMPTY),
+            Case(post(lambda c: "/api/v1/ingest/isapi", content=isapi_alert), CAMERA_PUSH),
+        )
+    ),
+    ("POST", "/api/v1/ingest/onvif"): Row(
+        (
+            Case(post(lambda c: "/api/v1/ingest/onvif"), CAMERA_PUSH_EMPTY),
+            Case(post(lambda c: "/api/v1/ingest/onvif", content=onvif_notify), CAMERA_PUSH),
+        )
+    ),
     ("GET", "/api/v1/ingest/jobs/{job_id}"): Row(
         (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}"), INGEST_JOB),)
     ),
     ("GET", "/api/v1/ingest/jobs/{job_id}/report.csv"): Row(
         (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}/report.csv"), INGEST_JOB),)
+    ),
+    ("POST", "/api/v1/camera-events"): Row(
+        (
+            Case(
+                post(lambda c: "/api/v1/camera-events", json=lambda c: {"events": []}),
+                statuses(200, 403, 403, 403, 200, 200),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/camera-events"): Row(
+        (
+            Case(get(lambda c: "/api/v1/camera-events"), statuses(200, 200, 200, 200, 403, 200)),
+            Case(
+                get(lambda c: f"/api/v1/camera-events?district={DEMO}&grid={c.foreign}"),
+                statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/camera-pictures/{picture_id}"): Row(
+        (  # no such picture: readers learn only that
+            Case(
+                get(lambda c: "/api/v1/camera-pictures/" + "0" * 64),
+                statuses(404, 404, 404, 404, 403, 404),
+            ),
+        )
     ),
     ("GET", "/api/v1/audit"): Row(
         (
