@@ -3,10 +3,10 @@
 ``cameras`` holds the MVT layer ``cameras`` (one point per camera or IP camera; NVRs are not
 drawn: device_id, name, department, status, status_since, last_seen, alarms, ptz_type,
 heading, fov, range, grid_code) and, from street zoom (``SECTOR_ZOOM``), the layer
-``sectors`` (each camera's view sector as a polygon: device_id, department, status), drawn
-first so points lie on top. ``coverage`` holds the layer ``coverage`` (each grid's polygon
-with its covered ``share`` 0–1 and camera count, for colouring) and, from ``BLIND_ZOOM``,
-``blind_spots`` (the parts of grids no camera sees, with their grid's share).
+``sectors`` (each camera's view sector as a polygon: device_id, department, status,
+grid_code), drawn first so points lie on top. ``coverage`` holds the layer ``coverage`` (each
+grid's polygon with its covered ``share`` 0–1 and camera count, for colouring) and, from
+``BLIND_ZOOM``, ``blind_spots`` (the parts of grids no camera sees, with their grid's share).
 
 Tiles are cached by ``maps.tiles.TileCache`` under the district's data version: the triggers
 of migration 0006 bump it whenever ``cameras`` or ``grid_coverage`` change. Roles

@@ -47,10 +47,10 @@ def camera_tile(
 def sector_tile(
     conn: Connection, spec: TileSpec, adcode: str | None, grids: Sequence[str] | None
 ) -> bytes:
-    """View sectors as the MVT layer 'sectors' (device_id, department, status)."""
+    """View sectors as the MVT layer 'sectors' (device_id, department, status, grid_code)."""
     sql = (
         f"SELECT ST_AsMVT(q, 'sectors', {EXTENT}, 'geom') FROM ("
-        "SELECT t.device_id, t.department, t.status, "
+        "SELECT t.device_id, t.department, t.status, t.grid_code, "
         f"{geom_sql('t.sector', spec)} AS geom FROM cameras t "
         f"WHERE t.sector && {bbox_sql(spec)} AND t.device_type = ANY(%(video)s::text[]) "
         f"AND {_SCOPE}) q"
