@@ -10,34 +10,11 @@ from sqlalchemy import Connection, text
 
 from gridsvc.repositories.bulk import copy_rows
 
-COLUMNS = tuple(
-    [
-        "adcode",
-        "device_id",
-        "name",
-        "department",
-        "integrator",
-        "parent_id",
-        "device_type",
-        "source",
-        "manufacturer",
-        "model",
-        "address",
-        "civil_code",
-        "geom",
-        "grid_code",
-        "h3",
-        "height_m",
-        "heading_deg",
-        "fov_deg",
-        "range_m",
-        "sector",
-        "ptz_type",
-        "streams",
-        "tags",
-        "aliases",
-        "attrs",
-    ]
+COLUMNS = (
+    *("adcode", "device_id", "name", "department", "integrator", "parent_id", "device_type"),
+    *("source", "manufacturer", "model", "address", "civil_code", "geom", "grid_code", "h3"),
+    *("height_m", "heading_deg", "fov_deg", "range_m", "sector", "ptz_type", "streams"),
+    *("tags", "aliases", "attrs"),
 )
 _STAGE = (
     "CREATE TEMP TABLE camera_stage (LIKE cameras INCLUDING DEFAULTS) ON COMMIT DROP; "
