@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from gridsvc.coding import Level
 from gridsvc.demo.area import DemoArea
+from gridsvc.demo.camera_rows import camera_rows
 from gridsvc.demo.cameras import generate_cameras
 from gridsvc.demo.departments import DEPARTMENTS, generate_department_layers
 from gridsvc.demo.elements import generate_elements, write_elements
@@ -131,8 +132,6 @@ def load_cameras(
     """Register the demo cameras of a loaded district (``gridsvc.demo.cameras``) in its
     grids and cells, with their view sectors and aliases, and recompute the district's
     coverage; once (a district that has demo cameras keeps them)."""
-    from gridsvc.demo.camera_rows import camera_rows
-
     with engine.connect() as conn:
         have = camera_bulk.count_source(conn, adcode, DEMO_CAMERA_SOURCE)
         units = units_repo.shapes(conn, adcode, ["street", "community", "grid"])
@@ -141,17 +140,17 @@ def load_cameras(
     locator = LocatorCache(resolution).get(engine, adcode)
     if locator is None or not units:
         raise InvalidInput(f"district {adcode} has no grids and cell index: load it first")
-    rows_ = bundled_districts()
-    prefix = district_name(rows_[adcode]) if adcode in rows_ else ""
+    bundled = bundled_districts()
+    prefix = district_name(bundled[adcode]) if adcode in bundled else ""
     area = DemoArea.from_units(units, adcode, prefix)
     fleet = generate_cameras(area, seed=seed, scale=scale)
     log(f"registering {len(fleet)} demo cameras and NVRs (seed {seed}, scale {scale:g})")
     rows, aliases = camera_rows(fleet, adcode, locator, DEMO_CAMERA_SOURCE)
-    grids = sorted({str(r["grid_code"]) for r in rows if r["grid_code"]})
+    placed = {str(r["grid_code"]) for r in rows}
     with engine.begin() as conn:
         inserted, named = camera_bulk.insert_cameras(conn, rows, aliases)
-        coverage_repo.recompute(conn, adcode, grids)
-    return f"{inserted} demo cameras and NVRs in {len(grids)} grids, {named} aliases"
+        coverage_repo.recompute(conn, adcode, [str(code) for code in area.codes])  # blind too
+    return f"{inserted} demo cameras and NVRs in {len(placed)} grids, {named} aliases"
 
 
 def load_department_layers(
