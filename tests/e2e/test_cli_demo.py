@@ -111,7 +111,7 @@ def test_demo_serves_the_real_district_fully_gridded(home: Path) -> None:
         out, _ = proc.communicate(timeout=60)
     assert "admin key: gsk_" in out and "530302 loaded" in out
     assert "person persons.csv: 50000 accepted, 0 rejected; 50000 new" in out
-    assert "registering 2041 demo cameras and NVRs" in out or "demo cameras and NVRs in" in out
+    assert "demo cameras and NVRs in" in out
     assert run(home, "db", "status").returncode == 3  # the demo stopped its cluster
     second = run(home, "demo", "--no-serve")
     assert "already loaded" in second.stdout
