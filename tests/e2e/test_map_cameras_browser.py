@@ -144,6 +144,29 @@ def test_camera_layers_and_card_in_chromium(server: str, engine: Engine, camera:
             assert field("decoded.centre") == f"{device_id[:6]} · {device_id[6:8]}"
             assert page.evaluate("GridMap.panel.state.locate") is None  # not a point lookup
 
+            # the grid card's camera section (the card API's `cameras`), as profile.js draws it
+            summary = {
+                "total": 3,
+                "by_department": {"police": 2, "traffic": 1},
+                "by_status": {"online": 1, "offline": 1, "never_seen": 1},
+                "coverage_share": 0.4234,
+            }
+            page.evaluate(
+                "c => { const box = GridMap.renderProfile({cameras: c}); box.id = 'gs-test-card'; "
+                "document.body.appendChild(box); }",
+                summary,
+            )
+
+            def card(path: str) -> str:
+                return page.inner_text(f"#gs-test-card [data-path='{path}']").strip()
+
+            assert card("cameras.coverage_share") == "42.3%"
+            assert card("cameras.by_department.police") == "2"
+            assert card("cameras.by_status.never_seen") == "1"
+            section = page.inner_text("#gs-test-card")
+            assert "视频监控" in section and "公安" in section and "未上线" in section
+            page.evaluate("document.getElementById('gs-test-card').remove()")
+
             # English labels
             page.click("#gs-lang")
             assert field("department") == "Police"
