@@ -177,7 +177,13 @@ def add_cameras(conn, points: list[tuple[str, float, float]]) -> None:  # type: 
                 "'police', '132', ST_SetSRID(ST_Point(:x, :y), 4326), :g, 0, 360, 30, "
                 "ST_Buffer(ST_SetSRID(ST_Point(:x, :y), 4326), 0.0003)) ON CONFLICT DO NOTHING"
             ),
-            {"a": DEMO, "d": make_device_id(DEMO, i), "g": grid, "x": lon, "y": lat},
+            {
+                "a": DEMO,
+                "d": make_device_id(DEMO, 990_000 + i, unit="99"),
+                "g": grid,
+                "x": lon,
+                "y": lat,
+            },
         )
         conn.execute(
             text(

@@ -91,5 +91,7 @@ def test_loading_again_writes_nothing(engine: Engine, demo_district: str, loaded
     assert "already registered" in again
     # the district load alone never adds cameras (tests' fixtures call it)
     assert "already loaded" in load_demo(engine, demo_district, seed=7)
+    again = load_demo(engine, demo_district, seed=7, cameras=True)
+    assert "already loaded" in again and "demo cameras already registered" in again
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), max(updated_at) FROM cameras")).one() == before
