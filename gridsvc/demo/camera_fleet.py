@@ -29,60 +29,60 @@ class Department:
 
 DEPARTMENTS: tuple[Department, ...] = (
     Department(
-        "police",
-        "公安",
-        900,
-        "police-hik",
-        "Hikvision",
-        "01",
-        "00",
-        5,
-        "10.51",
-        (0.25, 0.05, 0.6, 0.1),
-        0.35,
-        "isapi",
+        key="police",
+        zh="公安",
+        count=900,
+        integrator="police-hik",
+        vendor="Hikvision",
+        unit="01",
+        industry="00",
+        network=5,
+        ip_prefix="10.51",
+        ptz_shares=(0.25, 0.05, 0.6, 0.1),
+        nvr_share=0.35,
+        alias="isapi",
     ),
     Department(
-        "traffic",
-        "交通",
-        500,
-        "traffic-dahua",
-        "Dahua",
-        "02",
-        "04",
-        0,
-        "10.42",
-        (0.15, 0.0, 0.75, 0.1),
-        0.0,
-        "",
+        key="traffic",
+        zh="交通",
+        count=500,
+        integrator="traffic-dahua",
+        vendor="Dahua",
+        unit="02",
+        industry="04",
+        network=0,
+        ip_prefix="10.42",
+        ptz_shares=(0.15, 0.0, 0.75, 0.1),
+        nvr_share=0.0,
+        alias="",
     ),
     Department(
-        "urban_management",
-        "城管",
-        400,
-        "cg-uniview",
-        "Uniview",
-        "03",
-        "08",
-        6,
-        "172.18",
-        (0.3, 0.1, 0.6, 0.0),
-        0.25,
-        "onvif",
+        key="urban_management",
+        zh="城管",
+        count=400,
+        integrator="cg-uniview",
+        vendor="Uniview",
+        unit="03",
+        industry="08",
+        network=6,
+        ip_prefix="172.18",
+        ptz_shares=(0.3, 0.1, 0.6, 0.0),
+        nvr_share=0.25,
+        alias="onvif",
     ),
     Department(
-        "smart",
-        "智能",
-        59,
-        "smart-hik",
-        "Hikvision",
-        "04",
-        "00",
-        6,
-        "10.66",
-        (0.0, 0.0, 1.0, 0.0),
-        0.0,
-        "isapi",
+        key="smart",
+        zh="智能",
+        count=59,
+        integrator="smart-hik",
+        vendor="Hikvision",
+        unit="04",
+        industry="00",
+        network=6,
+        ip_prefix="10.66",
+        ptz_shares=(0.0, 0.0, 1.0, 0.0),
+        nvr_share=0.0,
+        alias="isapi",
     ),
 )
 MODELS = {  # vendor -> model per ptz_type, and the NVR
@@ -113,6 +113,7 @@ OUI = {"Hikvision": "44:19:b6", "Dahua": "3c:ef:8c", "Uniview": "24:28:fd"}
 
 
 def streams(vendor: str, ip: str, password: str, channel: int = 1) -> tuple[dict[str, str], ...]:
+    """Main and sub RTSP streams of a channel, in the vendor's URL form (with credentials)."""
     auth = f"admin:{password}@{ip}"
     if vendor == "Hikvision":
         paths = (f"Streaming/Channels/{channel}01", f"Streaming/Channels/{channel}02")
@@ -149,6 +150,7 @@ def standalone_aliases(kind: str, mac: str, ip: str) -> tuple[str, ...]:
 
 
 def ip_address(prefix: str, n: int) -> str:
+    """The address of device number ``n`` under a two-octet prefix (250 hosts per subnet)."""
     return f"{prefix}.{n // 250 + 1}.{n % 250 + 2}"
 
 

@@ -80,9 +80,8 @@ class _Roads:
         self.segs, self.seed = segs, seed
 
     def name(self, seg: int) -> str:
-        a, b = (
-            tuple(np.round(p * 1e6).astype(int)) for p in (self.segs.start[seg], self.segs.end[seg])
-        )
+        ends = (self.segs.start[seg], self.segs.end[seg])
+        a, b = (tuple(int(v) for v in np.round(p * 1e6)) for p in ends)
         h = _hash(self.seed, min(a, b), max(a, b))
         first = FIRST_CHARS[h % len(FIRST_CHARS)]
         second = URBAN_CHARS[(h >> 8) % len(URBAN_CHARS)]
@@ -143,7 +142,7 @@ def generate_cameras(area: DemoArea, *, seed: int = 0, scale: float = 1.0) -> li
         rng = _rng(seed, area.adcode, part)
         n = max(1, round(dept.count * scale))
         if dept.key == "traffic":
-            sites, _ = roads.at_junctions(area, segs, n, rng)
+            sites = roads.at_junctions(area, segs, n, rng)
         else:
             sites = roads.roadside(area, segs, n, rng)
         out.extend(_department(dept, area, names, sites, rng))

@@ -136,15 +136,12 @@ def _corner(area: DemoArea, g: int, junction: np.ndarray, rng: np.random.Generat
     return float(xy[0]), float(xy[1])
 
 
-def at_junctions(
-    area: DemoArea, segs: Segments, n: int, rng: np.random.Generator
-) -> tuple[Sites, np.ndarray]:
+def at_junctions(area: DemoArea, segs: Segments, n: int, rng: np.random.Generator) -> Sites:
     """``n`` sites at junctions (1–4 per junction, urban ones first in the draw), each a few
-    metres into one of the grids there, looking down one of its roads; and the junction
-    number of each site."""
+    metres into one of the grids there, looking down one of its roads."""
     points, starting = junctions(segs)
     if not len(points):
-        return roadside(area, segs, n, rng), np.arange(n)
+        return roadside(area, segs, n, rng)
     urban = np.array([area.urban[segs.grid[s]].any() for s in starting])
     weight = np.where(urban, 1.0, RURAL_WEIGHT)
     per = rng.integers(1, 5, len(points))
@@ -152,27 +149,14 @@ def at_junctions(
     chosen = np.repeat(order, per[order])[:n]
     while len(chosen) < n:  # more cameras than junction corners: go round again
         chosen = np.concatenate([chosen, order])[:n]
-    cols: dict[str, list] = {k: [] for k in ("lon", "lat", "grid", "bearing", "road", "cross")}
-    kept = []
+    rows = []
     for j in chosen:
         seg = int(rng.choice(starting[j]))
         g = int(segs.grid[seg])
         x, y = _corner(area, g, points[j], rng)
         crossing = [s for s in starting[j] if s != seg]
-        cols["lon"].append(x)
-        cols["lat"].append(y)
-        cols["grid"].append(g)
-        cols["bearing"].append(float(segs.bearing[seg]))
-        cols["road"].append(seg)
-        cols["cross"].append(int(rng.choice(crossing)) if crossing else -1)
-        kept.append(int(j))
-    arrays = {k: np.asarray(v) for k, v in cols.items()}
-    sites = Sites(
-        arrays["lon"].astype(float),
-        arrays["lat"].astype(float),
-        arrays["grid"].astype(np.int64),
-        arrays["bearing"].astype(float),
-        arrays["road"].astype(np.int64),
-        arrays["cross"].astype(np.int64),
-    )
-    return sites, np.asarray(kept, dtype=np.int64)
+        cross = int(rng.choice(crossing)) if crossing else -1
+        rows.append((x, y, g, float(segs.bearing[seg]), seg, cross))
+    lon, lat, grid, bearing, road, cross_ = (np.array(col) for col in zip(*rows, strict=True))
+    as_int = np.int64
+    return Sites(lon, lat, grid.astype(as_int), bearing, road.astype(as_int), cross_.astype(as_int))
