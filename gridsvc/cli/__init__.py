@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="multiply the demo's residents and what follows them (1: ~50,000; 20: ~1 M)",
     )
-    d.add_argument("--no-elements", action="store_true", help="load the grids only")
+    d.add_argument("--no-elements", action="store_true", help="load no key elements")
+    d.add_argument("--no-cameras", action="store_true", help="register no demo cameras")
     d.set_defaults(func=core.cmd_demo)
 
     db = sub.add_parser("db", help="the embedded PostgreSQL cluster")

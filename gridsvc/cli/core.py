@@ -30,7 +30,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from gridsvc.db.connect import database_url
-    from gridsvc.demo.load import ensure_admin_key, load_demo, load_elements
+    from gridsvc.demo.load import ensure_admin_key, load_cameras, load_demo, load_elements
 
     settings = settings.model_copy(update={"default_district": args.district})
     with database_url(settings) as url:
@@ -42,6 +42,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             if not args.no_elements:
                 load_elements(
                     engine, running, args.district, seed=args.seed, scale=args.scale, log=print
+                )
+            if not args.no_cameras:  # after the elements: cameras add to a loaded district
+                summary += "; " + load_cameras(
+                    engine, args.district, args.seed, resolution=settings.h3_resolution, log=print
                 )
             key = ensure_admin_key(engine, settings.home / "demo-admin.key")
         print(summary)

@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from cameras.deviceid import make_device_id
 from gridsvc.services.keys import create_key
 from tests.api.conftest import SAME_SITE, auth, throwaway_demo
 from tests.camera_samples import isapi_now, onvif_now, sample
@@ -56,6 +57,7 @@ class Ctx:
     new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
     elements: dict[str, int]  # sample element ids: p1 (person, own grid), p4 (person, foreign)
     point_tile: tuple[int, int, int]  # the zoom-15 tile of the own grid's sample elements
+    camera_tile: tuple[int, int, int]  # the zoom-16 tile of the own grid's camera
     job_id: int = 0  # an ingest job of the demo district
     cameras: dict[str, str] = field(default_factory=dict)  # own: in the leader's grid; foreign
 
@@ -162,9 +164,11 @@ def element_tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
 
 def cameras_in_scope(role: str, r: Response, ctx: Ctx) -> None:
     """A grid leader lists the cameras of its own grid only; stream credentials for admins."""
-    ids = {f["id"] for f in r.json()["features"]}
+    features = r.json()["features"]
+    ids = {f["id"] for f in features}
     if role == "grid_leader":
-        assert ids == {ctx.cameras["own"]}
+        assert ctx.cameras["own"] in ids and ctx.cameras["foreign"] not in ids
+        assert {f["properties"]["grid_code"] for f in features} == {ctx.grid}
     if role in ("admin", "operator", "planner"):
         assert set(ctx.cameras.values()) <= ids
 
@@ -210,6 +214,43 @@ def register_cameras(client: TestClient, admin: dict, own: tuple, foreign: tuple
     r = client.post("/api/v1/cameras", json=body, headers=admin)
     assert r.json()["counts"]["created"] == 2, r.text
     return {"own": "51010400001320000001", "foreign": "51010400001320000002"}
+
+
+def camera_tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """Cameras and coverage: a grid leader's own grid only."""
+    if role == "other":
+        return  # an empty tile (204)
+    decoded = mapbox_vector_tile.decode(r.content)
+    grids = {f["properties"]["grid_code"] for layer in decoded.values() for f in layer["features"]}
+    assert grids == {ctx.grid} if role == "grid_leader" else ctx.grid in grids
+
+
+def add_cameras(conn, points: list[tuple[str, float, float]]) -> None:  # type: ignore[no-untyped-def]
+    """A camera (with its view sector) and a coverage row in each (grid, lon, lat)."""
+    for i, (grid, lon, lat) in enumerate(points, start=1):
+        conn.execute(
+            text(
+                "INSERT INTO cameras (adcode, device_id, name, department, device_type, geom, "
+                "grid_code, heading_deg, fov_deg, range_m, sector) VALUES (:a, :d, 'scope', "
+                "'police', '132', ST_SetSRID(ST_Point(:x, :y), 4326), :g, 0, 360, 30, "
+                "ST_Buffer(ST_SetSRID(ST_Point(:x, :y), 4326), 0.0003)) ON CONFLICT DO NOTHING"
+            ),
+            {
+                "a": DEMO,
+                "d": make_device_id(DEMO, 990_000 + i, unit="99"),
+                "g": grid,
+                "x": lon,
+                "y": lat,
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO grid_coverage (adcode, grid_code, area_m2, covered_m2, share, blind) "
+                "SELECT adcode, code, area_m2, 0, 0, ST_Multi(geom) FROM units WHERE adcode = :a "
+                "AND code = :g ON CONFLICT DO NOTHING"
+            ),
+            {"a": DEMO, "g": grid},
+        )
 
 
 def reveal_json(ctx: Ctx) -> dict:
@@ -375,6 +416,22 @@ TABLE: dict[tuple[str, str], Row] = {
             Case(
                 get(lambda c: f"/tiles/heat/{z_x_y(c)}.pbf?tag=elderly_alone"),
                 statuses(200, 200, 200, 200, 403, 204),
+            ),
+            # cameras (with view sectors at zoom 16) and coverage: roles reading cameras
+            Case(
+                get(lambda c: f"/tiles/cameras/{z_x_y(c)}.pbf"),
+                statuses(200, 200, 200, 200, 403, 204),
+                camera_tile_in_scope,
+            ),
+            Case(
+                get(lambda c: "/tiles/cameras/{}/{}/{}.pbf".format(*c.camera_tile)),
+                statuses(200, 200, 200, 200, 403, 204),
+                camera_tile_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/tiles/coverage/{z_x_y(c)}.pbf"),
+                statuses(200, 200, 200, 200, 403, 204),
+                camera_tile_in_scope,
             ),
         )
     ),
@@ -670,6 +727,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             a, b = grid_points(conn, [grid, foreign])
             rows = sample_rows(client.app.state.keyring, a, b)  # type: ignore[attr-defined]
             elements = insert_rows(conn, DEMO, rows)
+            add_cameras(conn, [(grid, own_lon, own_lat), (foreign, lon, lat)])
         keys = {}
         for role in ("admin", "operator", "planner", "integrator"):
             keys[role], _ = create_key(engine, role)
@@ -695,6 +753,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
             elements=elements,
             point_tile=tile_at(own_lon, own_lat, 15),
+            camera_tile=tile_at(own_lon, own_lat, 16),
             job_id=ingest_job(client, admin, own_lon, own_lat),
             cameras=register_cameras(client, admin, (own_lon, own_lat), (lon, lat)),
         )
