@@ -14,6 +14,8 @@ from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
     camera_events,
+    camera_vendors,
+    cameras,
     elements,
     grids,
     health,
@@ -94,8 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locate.router)
     app.include_router(keys.router)
     app.include_router(audit.router)
+    app.include_router(camera_vendors.router)  # before ingest: its /{kind} would shadow it
     app.include_router(ingest.router)
     app.include_router(camera_events.router)
+    # routers of /api/v1/cameras/seeing and /api/v1/cameras/health go here, BEFORE the
+    # registry: its /api/v1/cameras/{device_id} would shadow them
+    app.include_router(cameras.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
     openapi.install(app)

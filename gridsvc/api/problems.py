@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gridsvc.auth import BASIC_KEY_PATHS
 from gridsvc.errors import GridsvcError, Unauthorized
 
 MEDIA_TYPE = "application/problem+json"
@@ -42,7 +43,8 @@ def problem_body(status: int, detail: str, instance: str, **extra: Any) -> dict[
 def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONResponse:
     """A problem+json response for ``status`` with a human ``detail``."""
     body = problem_body(status, detail, request.url.path, **extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    challenge = 'Basic realm="gridsvc", Bearer' if request.url.path in BASIC_KEY_PATHS else "Bearer"
+    headers = {"WWW-Authenticate": challenge} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
