@@ -81,17 +81,21 @@ def parse_item(item: Any, index: int) -> CameraEvent:
         raise _Bad("unknown_field", extra, f"unknown field '{extra}': use {', '.join(FIELDS)}")
     camera = _text(item, "camera", MAX_REF, required=True)
     kind = _required(item, "type")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise _Bad("invalid_value", "type", f"unknown type {_show(kind)}: use one of {_TYPES}")
     state = item.get("state")
-    if state is not None and state not in STATES:
+    if state is not None and (not isinstance(state, str) or state not in STATES):
         raise _Bad("invalid_value", "state", f"state {_show(state)} must be active or inactive")
+    raw = orjson.dumps(item)
+    if b"\\u0000" in raw:  # PostgreSQL text and jsonb cannot hold NUL
+        name = next(k for k in FIELDS if k in item and b"\\u0000" in orjson.dumps(item[k]))
+        raise _Bad("invalid_value", name, f"'{name}' contains a NUL character")
     return CameraEvent(
         camera_refs=(normalise_alias(camera or ""),),
         type=kind,
         occurred_at=_instant(_required(item, "occurred_at")),
         source=SOURCE,
-        raw=orjson.dumps(item).decode(),
+        raw=raw.decode(),
         event_id=_event_id(item.get("event_id")),
         state=state,
         label=_text(item, "label", MAX_LABEL),

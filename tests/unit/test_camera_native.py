@@ -60,6 +60,8 @@ def test_the_least_item_and_zulu_time() -> None:
         ({"type": None}, "missing_field", "type", "required"),
         ({"type": "teleport"}, "invalid_value", "type", "motion, line_crossing"),
         ({"state": "maybe"}, "invalid_value", "state", "active or inactive"),
+        ({"state": {"a": 1}}, "invalid_value", "state", "active or inactive"),
+        ({"type": ["motion"]}, "invalid_value", "type", "use one of motion"),
         ({"occurred_at": None}, "missing_field", "occurred_at", "required"),
         ({"occurred_at": "2026-12-02T08:15:00"}, "invalid_value", "occurred_at", "UTC offset"),
         ({"occurred_at": "yesterday"}, "invalid_value", "occurred_at", "RFC 3339"),
@@ -72,6 +74,8 @@ def test_the_least_item_and_zulu_time() -> None:
         ({"event_id": ""}, "invalid_value", "event_id", "1 to 200"),
         ({"event_id": {"a": 1}}, "invalid_value", "event_id", "string"),
         ({"label": "x" * 501}, "invalid_value", "label", "longer than 500"),
+        ({"label": "a\x00b"}, "invalid_value", "label", "NUL"),
+        ({"attrs": {"k": "\x00"}}, "invalid_value", "attrs", "NUL"),
         ({"colour": "red"}, "unknown_field", "colour", "use camera, event_id"),
     ],
 )
