@@ -61,8 +61,7 @@ SELECT c.adcode, c.device_id, c.last_seen, c.seen_since, c.alarms
 FROM cameras c JOIN unnest(%b::text[], %b::text[]) AS v(a, d)
   ON c.adcode = v.a AND c.device_id = v.d
 ORDER BY c.adcode, c.device_id
-FOR NO KEY UPDATE OF c
-"""
+FOR NO KEY UPDATE OF c"""
 _UPDATE_CAMERAS = """
 UPDATE cameras c SET last_seen = v.l, seen_since = v.s, alarms = v.al::text[]
 FROM unnest(%b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[], %b::text[])
@@ -177,11 +176,17 @@ def insert_new(
         return set(cur.fetchall())
 
 
-def lock_cameras(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Sighting]:
-    """Lock the cameras (adcode, device_id) in key order and read their health fields."""
+def lock_cameras(
+    conn: Connection, keys: Iterable[tuple[str, str]], *, skip_locked: bool = False
+) -> list[Sighting]:
+    """Lock the cameras (adcode, device_id) in key order and read their health fields;
+    ``skip_locked``: leave out those another transaction holds instead of waiting."""
     adcodes, ids = _split(sorted(set(keys)))
+    if not ids:
+        return []
+    sql = _LOCK_CAMERAS + (" SKIP LOCKED" if skip_locked else "")
     with conn.connection.driver_connection.cursor() as cur:  # %b: binary, no text escaping
-        rows = cur.execute(_LOCK_CAMERAS, (adcodes, ids)).fetchall()
+        rows = cur.execute(sql, (adcodes, ids)).fetchall()
     return [Sighting(a, d, last, since, tuple(al or ())) for a, d, last, since, al in rows]
 
 

@@ -4,9 +4,11 @@ Event ingest resolves every event's camera; a query per event would cost more th
 insert. The directory holds, per district, a map from each camera's device id and aliases
 to a ``CameraSummary`` (district, device id, grid, cell, integrator), loaded from
 ``cameras`` and reloaded when the district's cameras data version moves (``data_versions``,
-bumped by triggers in every writing transaction). Versions are re-read at most once a
-second, and at once (at most every ``miss_recheck_seconds``) when a name is not found, so a
-camera registered a moment ago is found by its first event.
+bumped by triggers in every writing transaction; the registry's writes also move the
+district's count or latest ``updated_at``, which event sightings do not, so those are
+checked before a reload). Versions are re-read at most once a second, and at once (at
+most every ``miss_recheck_seconds``) when a name is not found, so a camera registered a
+moment ago is found by its first event.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Ambiguous(LookupError):
 class _District:
     version: int
     names: dict[str, CameraSummary]
+    fingerprint: tuple = ()
 
 
 class CameraDirectory:
@@ -141,8 +144,12 @@ class CameraDirectory:
                 for adcode, version in versions.items():
                     entry = loaded.get(adcode)
                     if entry is None or entry.version != version:
-                        rows = repo.district_cameras(conn, adcode)
-                        loaded[adcode] = _District(version, _names(rows, adcode))
+                        mark = repo.fingerprint(conn, adcode)
+                        if entry is not None and entry.fingerprint == mark:
+                            names = entry.names  # only health fields moved (event sightings)
+                        else:
+                            names = _names(repo.district_cameras(conn, adcode), adcode)
+                        loaded[adcode] = _District(version, names, mark)
                 for gone in set(loaded) - set(versions):
                     del loaded[gone]
             self._districts = loaded

@@ -205,25 +205,28 @@ def _store(
     times = [a.event.occurred_at for a in accepted]
     first, last = repo.day_of(min(times)), repo.day_of(max(times))
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    batches = _by_camera(accepted, None, now)  # before the transaction: it stays short
     for attempt in range(ATTEMPTS):
         PARTITIONS.ensure(engine, days)
         try:
             with engine.begin() as conn:
                 repo.insert_pictures(conn, picture_rows)
                 created = repo.insert_events(conn, rows)
-                batches = _by_camera(accepted, None if len(created) == len(rows) else created, now)
-                derived, known = camera_sightings.update_cameras(conn, batches, gap)
-                extra = [_Accepted(e, camera, e.key()) for e, camera in derived]
+                if len(created) != len(rows):  # some were stored already
+                    batches = _by_camera(accepted, created, now)
+                outcome = camera_sightings.update_cameras(conn, batches, gap)
+                extra = [_Accepted(e, camera, e.key()) for e, camera in outcome.derived]
                 repo.insert_events(conn, _rows(extra, {}), again=True)
-            camera_sightings.SIGHTINGS.remember(known)
-            return created
+            break
         except (DBAPIError, psycopg.Error) as exc:
             error = exc.orig if isinstance(exc, DBAPIError) else exc
             retry = isinstance(error, pg_errors.DeadlockDetected | pg_errors.CheckViolation)
             if not retry or attempt == ATTEMPTS - 1:
                 raise
             PARTITIONS.forget()  # a check violation is an event without a partition
-    raise AssertionError("unreachable")
+    camera_sightings.SIGHTINGS.remember(outcome.known)
+    camera_sightings.catch_up(engine, outcome.busy, gap)
+    return created
 
 
 def _by_camera(

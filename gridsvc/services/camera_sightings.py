@@ -3,6 +3,8 @@
 Inside the batch's transaction, after its events are inserted: the cameras are locked in key
 order, read, passed through the pure rules (``cameras.sightings``, ``cameras.alarms``) and
 written back with one UPDATE; events the alarm rule derives are returned to be stored.
+A camera with only plain sightings that a concurrent batch holds locked is not waited for:
+it is written in a short transaction of its own right after the batch commits.
 
 ``last_seen`` is kept to within ``RESOLUTION``: a camera whose batch brings no alarm event and
 no heartbeat, and nothing newer than a second past the ``last_seen`` this process wrote or
@@ -13,19 +15,23 @@ concurrent batches from queueing on each other's camera locks.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
+import psycopg
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from cameras import alarms, sightings
 from cameras.events import ALARM_TYPES, CameraEvent
 from gridsvc.repositories import camera_events as repo
 from gridsvc.services.camera_directory import CameraSummary
 
+log = logging.getLogger(__name__)
 RESOLUTION = timedelta(seconds=1)
 CACHE_SECONDS = 5.0
 _RULE_TYPES = ALARM_TYPES | {alarms.HEARTBEAT}
@@ -82,29 +88,77 @@ def needs_update(batch: CameraBatch, cached: repo.Sighting | None) -> bool:
     return max(batch.times) > cached.last_seen + RESOLUTION
 
 
+@dataclass
+class Outcome:
+    """What the cameras' update did: events the alarm rule derived (with their camera), the
+    health fields written or read (for the cache, once committed), and the cameras another
+    transaction held (to be caught up after the commit)."""
+
+    derived: list[tuple[CameraEvent, CameraSummary]] = field(default_factory=list)
+    known: list[repo.Sighting] = field(default_factory=list)
+    busy: dict[tuple[str, str], CameraBatch] = field(default_factory=dict)
+
+
 def update_cameras(
     conn: Connection, batches: dict[tuple[str, str], CameraBatch], gap: timedelta
-) -> tuple[list[tuple[CameraEvent, CameraSummary]], list[repo.Sighting]]:
-    """Lock, update and write the cameras that need it; (derived events with their camera,
-    the cameras' committed-to-be health fields for ``SightingCache.remember``)."""
+) -> Outcome:
+    """Lock, update and write the cameras that need it (in the batch's transaction).
+
+    Cameras with alarm events or heartbeats are waited for (the alarm rule must see their
+    stored alarms); cameras with plain sightings that a concurrent batch holds are skipped
+    and returned as ``busy`` for ``catch_up``, so that batches do not queue on each other.
+    """
     due = {k: b for k, b in batches.items() if needs_update(b, SIGHTINGS.current(k))}
+    outcome = Outcome()
     if not due:
-        return [], []
+        return outcome
+    rule = [k for k, b in due.items() if b.needs_rule]
+    plain = [k for k, b in due.items() if not b.needs_rule]
+    locked = repo.lock_cameras(conn, rule) + repo.lock_cameras(conn, plain, skip_locked=True)
+    got = {(s.adcode, s.device_id) for s in locked}
+    outcome.busy = {k: due[k] for k in plain if k not in got}
+    _write(conn, locked, due, gap, outcome)
+    return outcome
+
+
+def catch_up(engine: Engine, busy: dict[tuple[str, str], CameraBatch], gap: timedelta) -> None:
+    """Write the sightings of cameras a concurrent batch held, in a short transaction.
+
+    The batch is committed already: a failure here (a deadlock with another writer of
+    cameras) is logged, and the next sighting of those cameras writes them.
+    """
+    if not busy:
+        return
+    outcome = Outcome()
+    try:
+        with engine.begin() as conn:
+            _write(conn, repo.lock_cameras(conn, busy), busy, gap, outcome)
+    except (DBAPIError, psycopg.Error):
+        log.warning("sightings of %d cameras not written", len(busy), exc_info=True)
+        return
+    SIGHTINGS.remember(outcome.known)
+
+
+def _write(
+    conn: Connection,
+    locked: list[repo.Sighting],
+    due: dict[tuple[str, str], CameraBatch],
+    gap: timedelta,
+    outcome: Outcome,
+) -> None:
+    """Apply the rules to the locked cameras and write those that changed."""
     changed: list[repo.Sighting] = []
-    known: list[repo.Sighting] = []
-    derived: list[tuple[CameraEvent, CameraSummary]] = []
-    for s in repo.lock_cameras(conn, due):
+    for s in locked:
         batch = due[(s.adcode, s.device_id)]
         active = s.alarms
         if batch.needs_rule:
             ordered = sorted(batch.events, key=lambda e: e.occurred_at)
             now_active, extra = alarms.apply_alarms(s.alarms, ordered)
             active = tuple(sorted(now_active))
-            derived += [(e, batch.camera) for e in extra]
+            outcome.derived += [(e, batch.camera) for e in extra]
         last, since = sightings.advance(s.last_seen, s.seen_since, batch.times, gap)
         new = repo.Sighting(s.adcode, s.device_id, last, since, active)
         if new != s:
             changed.append(new)
-        known.append(new)
+        outcome.known.append(new)
     repo.update_cameras(conn, changed)
-    return derived, known

@@ -4,6 +4,7 @@ and the cameras' last_seen / seen_since / alarms after each batch."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -200,3 +201,35 @@ def test_a_partition_dropped_behind_the_cache_is_made_again(
         repo.drop_partition(conn, repo.partition_name(at.date()))  # the cache still has it
     result = record_events(engine, directory, ADMIN, [event(cams[4], at, event_id="again")])
     assert result.counts["created"] == 1
+
+
+def test_a_camera_held_by_another_transaction_does_not_hold_up_the_batch(
+    engine: Engine, cams: list[str], directory: CameraDirectory
+) -> None:
+    cam, at = cams[2], NOW - timedelta(seconds=3)
+    done = threading.Event()
+    with engine.connect() as holder:
+        holder.execute(text("SELECT 1 FROM cameras WHERE device_id = :d FOR UPDATE"), {"d": cam})
+        worker = threading.Thread(
+            target=lambda: (
+                record_events(engine, directory, ADMIN, [event(cam, at, event_id="held")]),
+                done.set(),
+            )
+        )
+        worker.start()
+        deadline = time.monotonic() + 30
+        while count_id(engine, "held") == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert count_id(engine, "held") == 1  # committed while the camera is still held
+        assert not done.is_set()  # its sighting waits for the camera, after the commit
+        holder.rollback()
+    worker.join(timeout=30)
+    assert done.is_set()
+    assert camera_row(engine, cam)["last_seen"] >= at
+
+
+def count_id(engine: Engine, event_id: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM camera_events WHERE event_id = :e"), {"e": event_id}
+        ).scalar_one()
