@@ -3,6 +3,7 @@ and the cameras' last_seen / seen_since / alarms after each batch."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -13,10 +14,12 @@ from sqlalchemy import Engine, text
 
 from cameras.events import CameraEvent, ItemError
 from gridsvc.auth import Principal, Role
+from gridsvc.cli import build_parser
 from gridsvc.repositories import camera_events as repo
 from gridsvc.services import camera_partitions
 from gridsvc.services.camera_directory import CameraDirectory, EventPolicy
 from gridsvc.services.camera_events import record_events
+from gridsvc.settings import Settings
 from tests.camera_rows import add_cameras
 from tests.conftest import SCRATCH_DISTRICT as DISTRICT
 
@@ -233,3 +236,18 @@ def count_id(engine: Engine, event_id: str) -> int:
         return conn.execute(
             text("SELECT count(*) FROM camera_events WHERE event_id = :e"), {"e": event_id}
         ).scalar_one()
+
+
+def test_the_prune_command_drops_old_days_and_reports_them(
+    engine: Engine, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = NOW.date() - timedelta(days=40)
+    camera_partitions.PARTITIONS.ensure(engine, [old])
+    args = build_parser().parse_args(["camera-events", "prune", "--days", "30", "--json"])
+    assert args.func(args, Settings(database_url=database_url)) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["retention_days"] == 30
+    assert repo.partition_name(old) in report["dropped"]
+    with engine.connect() as conn:
+        names = repo.existing_partitions(conn)
+    assert repo.partition_name(old) not in names and repo.partition_name(NOW.date()) in names
