@@ -72,20 +72,18 @@ def register(url: str, cameras: int) -> tuple[list[str], str]:
 
     ids = [make_device_id(DISTRICT, n) for n in range(1, cameras + 1)]
     engine = make_engine(url, pool_size=1)
-    key, prefix = create_key(engine, "integrator", name="bench", district=DISTRICT)
+    key, _ = create_key(engine, "integrator", name="bench", district=DISTRICT, integrator="bench")
     engine.dispose()
-    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn:
-        conn.execute("UPDATE api_keys SET integrator = 'bench' WHERE prefix = %s", (prefix,))
-        with conn.cursor().copy(
-            "COPY cameras (adcode, device_id, name, department, integrator, device_type, "
-            "grid_code, h3, aliases) FROM STDIN"
-        ) as copy:
-            for n, device_id in enumerate(ids):
-                grid = f"{DISTRICT}001001{n % 97:03d}"
-                alias = [f"mac:00:00:00:00:{n // 256:02x}:{n % 256:02x}/1"]
-                copy.write_row(
-                    (DISTRICT, device_id, f"cam {n}", "police", "bench", "132", grid, n, alias)
-                )
+    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn, conn.cursor().copy(
+        "COPY cameras (adcode, device_id, name, department, integrator, device_type, "
+        "grid_code, h3, aliases) FROM STDIN"
+    ) as copy:
+        for n, device_id in enumerate(ids):
+            grid = f"{DISTRICT}001001{n % 97:03d}"
+            alias = [f"mac:00:00:00:00:{n // 256:02x}:{n % 256:02x}/1"]
+            copy.write_row(
+                (DISTRICT, device_id, f"cam {n}", "police", "bench", "132", grid, n, alias)
+            )
     return ids, key
 
 

@@ -4,9 +4,11 @@ Every input (native JSON, ISAPI, ONVIF) hands its parsed items here. Per item: t
 found by its names in the caller's scope (404-coded ``unknown_camera`` otherwise), an
 integrator key may push only for its own cameras (403-coded ``forbidden``), the time must lie
 in the kept window (``out_of_window``), a repeat inside the batch is a duplicate. Heartbeats
-are sightings only. The events are written with one statement, then the batch's cameras are
-locked and their last_seen / seen_since / alarms updated (the alarm rule may add derived
-events); all in one transaction, so a result is returned only once it is committed.
+are sightings only. The events are written with one COPY (or, when some were stored
+already, one INSERT … ON CONFLICT DO NOTHING), then the batch's cameras are locked and their
+last_seen / seen_since / alarms updated (the alarm rule may add derived events); all in one
+transaction, so a result is returned only once it is committed. Cameras with plain
+sightings that a concurrent batch holds are written just after (``camera_sightings``).
 """
 
 from __future__ import annotations

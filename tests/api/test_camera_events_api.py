@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from cameras.events import CameraEvent
 from gridsvc.api.app import create_app
@@ -47,12 +47,7 @@ def cams(engine: Engine, demo_district: str, first_grid: str) -> dict[str, list[
 
 @pytest.fixture(scope="module")
 def acme(engine: Engine) -> str:
-    key, prefix = create_key(engine, "integrator", name="acme pusher")
-    with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE api_keys SET integrator = 'acme' WHERE prefix = :p"), {"p": prefix}
-        )
-    return key
+    return create_key(engine, "integrator", name="acme pusher", integrator="acme")[0]
 
 
 @pytest.fixture(scope="module")
