@@ -29,7 +29,7 @@ from gridsvc.auth import Action, Principal, Role, authorize
 from gridsvc.repositories import camera_events as repo
 from gridsvc.services import camera_sightings
 from gridsvc.services.camera_directory import Ambiguous, CameraDirectory, CameraSummary
-from gridsvc.services.camera_partitions import PARTITIONS, window_start
+from gridsvc.services.camera_partitions import partitions, window_start
 
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 HEARTBEAT = "heartbeat"
@@ -209,7 +209,7 @@ def _store(
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     batches = _by_camera(accepted, None, now)  # before the transaction: it stays short
     for attempt in range(ATTEMPTS):
-        PARTITIONS.ensure(engine, days)
+        partitions(engine).ensure(engine, days)
         try:
             with engine.begin() as conn:
                 repo.insert_pictures(conn, picture_rows)
@@ -225,8 +225,8 @@ def _store(
             retry = isinstance(error, pg_errors.DeadlockDetected | pg_errors.CheckViolation)
             if not retry or attempt == ATTEMPTS - 1:
                 raise
-            PARTITIONS.forget()  # a check violation is an event without a partition
-    camera_sightings.SIGHTINGS.remember(outcome.known)
+            partitions(engine).forget()  # a check violation is an event without a partition
+    camera_sightings.sightings_cache(engine).remember(outcome.known)
     camera_sightings.catch_up(engine, outcome.busy, gap)
     return created
 

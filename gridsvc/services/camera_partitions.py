@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
@@ -42,9 +43,17 @@ class Partitions:
             self._known.clear()
 
 
-#: The process's partition cache (one per process: partitions are per database, and every
-#: engine of a process points at the same one in practice; a miss only costs a lookup).
-PARTITIONS = Partitions()
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, Partitions] = weakref.WeakKeyDictionary()
+_BY_ENGINE_LOCK = threading.Lock()
+
+
+def partitions(engine: Engine) -> Partitions:
+    """The partitions known to exist in ``engine``'s database (one cache per engine)."""
+    with _BY_ENGINE_LOCK:
+        found = _BY_ENGINE.get(engine)
+        if found is None:
+            found = _BY_ENGINE[engine] = Partitions()
+        return found
 
 
 def window_start(now: datetime, retention_days: int) -> datetime:
@@ -63,7 +72,7 @@ def prune(engine: Engine, retention_days: int, now: datetime | None = None) -> l
         with engine.begin() as conn:
             repo.drop_partition(conn, name)
     if dropped:
-        PARTITIONS.forget()
+        partitions(engine).forget()
     return [name for _, name in dropped]
 
 
@@ -72,7 +81,7 @@ def maintain(engine: Engine, retention_days: int, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     today = now.astimezone(UTC).date()
     dropped = prune(engine, retention_days, now)
-    PARTITIONS.ensure(engine, [today, today + timedelta(days=1)])
+    partitions(engine).ensure(engine, [today, today + timedelta(days=1)])
     return dropped
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,7 +79,17 @@ class SightingCache:
             self._known.clear()
 
 
-SIGHTINGS = SightingCache()
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, SightingCache] = weakref.WeakKeyDictionary()
+_BY_ENGINE_LOCK = threading.Lock()
+
+
+def sightings_cache(engine: Engine) -> SightingCache:
+    """The health fields this process knows of the cameras of ``engine``'s database."""
+    with _BY_ENGINE_LOCK:
+        found = _BY_ENGINE.get(engine)
+        if found is None:
+            found = _BY_ENGINE[engine] = SightingCache()
+        return found
 
 
 def needs_update(batch: CameraBatch, cached: repo.Sighting | None) -> bool:
@@ -108,7 +119,8 @@ def update_cameras(
     stored alarms); cameras with plain sightings that a concurrent batch holds are skipped
     and returned as ``busy`` for ``catch_up``, so that batches do not queue on each other.
     """
-    due = {k: b for k, b in batches.items() if needs_update(b, SIGHTINGS.current(k))}
+    cache = sightings_cache(conn.engine)
+    due = {k: b for k, b in batches.items() if needs_update(b, cache.current(k))}
     outcome = Outcome()
     if not due:
         return outcome
@@ -136,7 +148,7 @@ def catch_up(engine: Engine, busy: dict[tuple[str, str], CameraBatch], gap: time
     except (DBAPIError, psycopg.Error):
         log.warning("sightings of %d cameras not written", len(busy), exc_info=True)
         return
-    SIGHTINGS.remember(outcome.known)
+    sightings_cache(engine).remember(outcome.known)
 
 
 def _write(

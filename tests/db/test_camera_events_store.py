@@ -163,7 +163,7 @@ def test_out_of_window_and_unknown_cameras_are_refused_per_item(
 def test_prune_drops_only_partitions_past_the_retention(engine: Engine) -> None:
     today = NOW.date()
     old, kept = today - timedelta(days=5), today - timedelta(days=2)
-    camera_partitions.PARTITIONS.ensure(engine, [old, kept])
+    camera_partitions.partitions(engine).ensure(engine, [old, kept])
     dropped = camera_partitions.prune(engine, retention_days=3, now=NOW)
     with engine.connect() as conn:
         names = repo.existing_partitions(conn)
@@ -199,7 +199,7 @@ def test_a_partition_dropped_behind_the_cache_is_made_again(
     engine: Engine, cams: list[str], directory: CameraDirectory
 ) -> None:
     at = NOW - timedelta(days=2)
-    camera_partitions.PARTITIONS.ensure(engine, [at.date()])
+    camera_partitions.partitions(engine).ensure(engine, [at.date()])
     with engine.begin() as conn:
         repo.drop_partition(conn, repo.partition_name(at.date()))  # the cache still has it
     result = record_events(engine, directory, ADMIN, [event(cams[4], at, event_id="again")])
@@ -242,7 +242,7 @@ def test_the_prune_command_drops_old_days_and_reports_them(
     engine: Engine, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     old = NOW.date() - timedelta(days=40)
-    camera_partitions.PARTITIONS.ensure(engine, [old])
+    camera_partitions.partitions(engine).ensure(engine, [old])
     args = build_parser().parse_args(["camera-events", "prune", "--days", "30", "--json"])
     assert args.func(args, Settings(database_url=database_url)) == 0
     report = json.loads(capsys.readouterr().out)
