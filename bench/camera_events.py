@@ -74,10 +74,13 @@ def register(url: str, cameras: int) -> tuple[list[str], str]:
     engine = make_engine(url, pool_size=1)
     key, _ = create_key(engine, "integrator", name="bench", district=DISTRICT, integrator="bench")
     engine.dispose()
-    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn, conn.cursor().copy(
-        "COPY cameras (adcode, device_id, name, department, integrator, device_type, "
-        "grid_code, h3, aliases) FROM STDIN"
-    ) as copy:
+    with (
+        psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn,
+        conn.cursor().copy(
+            "COPY cameras (adcode, device_id, name, department, integrator, device_type, "
+            "grid_code, h3, aliases) FROM STDIN"
+        ) as copy,
+    ):
         for n, device_id in enumerate(ids):
             grid = f"{DISTRICT}001001{n % 97:03d}"
             alias = [f"mac:00:00:00:00:{n // 256:02x}:{n % 256:02x}/1"]
