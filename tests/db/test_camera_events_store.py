@@ -251,3 +251,17 @@ def test_the_prune_command_drops_old_days_and_reports_them(
     with engine.connect() as conn:
         names = repo.existing_partitions(conn)
     assert repo.partition_name(old) not in names and repo.partition_name(NOW.date()) in names
+
+
+def test_a_name_used_in_two_districts_needs_a_district_key(
+    engine: Engine, directory: CameraDirectory
+) -> None:
+    shared = "onvif:http://10.0.0.9/onvif/device_service"
+    (here,) = add_cameras(engine, DISTRICT, 1, first=500, aliases={500: [shared]})
+    add_cameras(engine, "110101", 1, first=500, aliases={500: [shared]})
+    anywhere = Principal("any", Role.ADMIN)
+    result = record_events(engine, directory, anywhere, [event(shared, NOW)])
+    error = result.results[0].error
+    assert error is not None and error.code == "ambiguous_camera" and "110101" in error.message
+    mine = record_events(engine, directory, ADMIN, [event(shared, NOW)])
+    assert mine.results[0].camera_id == here
