@@ -9,7 +9,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy import Engine
 
-from gridsvc.auth import Action, Principal, authorize, require_district
+from gridsvc.auth import Action, Principal, authorize, target_district
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repositories import camera_event_reads as reads
 from gridsvc.services.camera_directory import Ambiguous, CameraDirectory
@@ -30,17 +30,20 @@ class EventQuery:
 
 
 def query_events(
-    engine: Engine, directory: CameraDirectory, principal: Principal, query: EventQuery
+    engine: Engine,
+    directory: CameraDirectory,
+    principal: Principal,
+    query: EventQuery,
+    default_district: str,
 ) -> tuple[list[dict], str | None]:
     """Events the caller may read, newest first; and the cursor of the next page, if any.
 
-    A grid leader reads the events of its own grids; a district key those of its district.
+    One district's: asked for, else the key's, else the default (the (adcode, occurred_at)
+    index then serves the order). A grid leader reads the events of its own grids.
     ``camera`` is a device id or an alias.
     """
     authorize(principal, Action.READ_CAMERAS)
-    if query.district:
-        require_district(principal, query.district)
-    district = query.district or principal.district
+    district = target_district(principal, query.district, default_district)
     grids = principal.grid_codes if principal.grid_scoped else None
     if query.grid is not None:
         if grids is not None and query.grid not in grids:

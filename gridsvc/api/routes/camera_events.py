@@ -182,11 +182,16 @@ def _record(
     return orjson.dumps(result.as_json())
 
 
-@router.get("/camera-events", summary="Camera events, newest first (filters; next link)")
+@router.get(
+    "/camera-events",
+    summary="Camera events of one district (default: the key's, else the default district), "
+    "newest first (filters; next link)",
+)
 def list_events(
     request: Request,
     engine: EngineDep,
     cameras: CamerasDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     camera: Annotated[
         str | None,
@@ -216,7 +221,7 @@ def list_events(
         limit=limit,
         cursor=cursor,
     )
-    events, after = reads.query_events(engine, cameras, principal, query)
+    events, after = reads.query_events(engine, cameras, principal, query, settings.default_district)
     nxt = str(request.url.include_query_params(cursor=after)) if after else None
     return EventPage(events=[EventOut(**e) for e in events], next=nxt)
 
