@@ -12,6 +12,7 @@ from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
+    coverage,
     elements,
     grids,
     health,
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(session.router)
     app.include_router(grids.router)
+    # /api/v1/cameras/seeing: before the camera registry's router (its
+    # /api/v1/cameras/{device_id} would take "seeing" for a device id)
+    app.include_router(coverage.router)
     app.include_router(elements.router)
     app.include_router(layers.router)
     app.include_router(locate.router)

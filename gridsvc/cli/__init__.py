@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gridsvc.cli import core, ingest, spatial
+from gridsvc.cli import core, coverage, ingest, spatial
 from gridsvc.errors import GridsvcError
 from gridsvc.settings import Settings, get_settings
 
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=core.cmd_keys)
     spatial.add_commands(sub)
     ingest.add_commands(sub)
+    coverage.add_commands(sub)
     return p
 
 
