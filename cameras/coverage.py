@@ -59,7 +59,7 @@ def aggregate(grids: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "grids": count,
         "area_m2": round(area, 1),
         "covered_m2": round(covered, 1),
-        "share": round(share(covered, area), 6),
+        "share": share(covered, area),
         "cameras": cameras,
         "by_department": dict(sorted(by_department.items())),
     }
@@ -77,7 +77,7 @@ def camera_summary(
         by_status[status] = by_status.get(status, 0) + int(n)
     coverage = None
     if area_m2:
-        coverage = round(share(float(covered_m2 or 0.0), float(area_m2)), 6)
+        coverage = share(float(covered_m2 or 0.0), float(area_m2))
     return {
         "total": sum(by_department.values()),
         "by_department": dict(sorted(by_department.items())),

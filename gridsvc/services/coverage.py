@@ -43,7 +43,7 @@ def _grid_json(row: dict[str, Any], blind: bool) -> dict[str, Any]:
         "code": row["grid_code"],
         "area_m2": round(float(row["area_m2"]), 1),
         "covered_m2": round(float(row["covered_m2"]), 1),
-        "share": round(float(row["share"]), 6),
+        "share": float(row["share"]),
         "cameras": int(row["cameras"]),
         "by_department": dict(sorted((row["by_department"] or {}).items())),
         "computed_at": row["computed_at"].isoformat() if row["computed_at"] else None,
