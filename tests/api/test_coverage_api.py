@@ -207,3 +207,25 @@ def test_card_camera_section(client: TestClient, keys: dict[str, str], scene: Sc
     summed = client.get(url, headers=auth(keys["admin"])).json()
     assert street.json()["cameras"]["total"] == summed["cameras"]
     assert street.json()["cameras"]["coverage_share"] == pytest.approx(summed["share"], rel=1e-4)
+
+
+def test_grids_never_computed_are_computed_on_reading(
+    client: TestClient, keys: dict[str, str], scene: Scene, engine: Engine
+) -> None:
+    url = f"/api/v1/grids/{scene.grid[:12]}/coverage"
+    stored = client.get(url, headers=auth(keys["admin"])).json()
+    with engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM grid_coverage WHERE grid_code LIKE :c"), {"c": scene.grid[:12] + "%"}
+        )
+    live = client.get(url, headers=auth(keys["admin"])).json()
+    assert live["share"] == pytest.approx(stored["share"], rel=1e-9)
+    assert live["cameras"] == stored["cameras"] == 2
+    assert len(live["blind"]["coordinates"]) == len(stored["blind"]["coordinates"])
+    assert {g["computed_at"] for g in live["grid_coverage"]} == {None}
+    with engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM grid_coverage WHERE grid_code LIKE :c"),
+            {"c": scene.grid[:12] + "%"},
+        ).scalar_one()
+    assert left == 0  # a reading stores nothing
