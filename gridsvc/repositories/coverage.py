@@ -6,7 +6,8 @@ district's UTM zone (cameras.coverage.utm_srid explains the choice); the sectors
 are found through the GiST index on ``cameras.sector``, projected, clipped to the grid and
 unioned per grid; covered area and blind spots (grid − union, back in WGS 84) follow from
 that union. Areas are ellipsoidal: the grid's from geography, the covered part scaled by
-the grid's ellipsoid/UTM ratio.
+the grid's ellipsoid/UTM ratio. JIT compilation is off for it (see ``_without_jit``).
+
 Cameras are counted where they stand (``cameras.grid_code``): video devices only (GB/T 28181
 types 131, 132), as NVRs and platforms see nothing themselves. Every query names ``adcode``.
 """
