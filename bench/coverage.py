@@ -6,7 +6,8 @@ cameras are placed along grid edges (where the streets run), denser where grids 
 seeing a disc of 25–60 m, of police, traffic, urban management and smart cameras. Then:
 
 - ``recompute_district``: the set-based SQL of gridsvc/repositories/coverage.py (one
-  statement, in the district's equal-area plane), storing ``grid_coverage`` — the product;
+  statement, in the district's UTM zone), storing ``grid_coverage`` — the product; and the
+  same statement computing only (blind spots as GeoJSON, nothing stored);
 - baseline: the same numbers in Python (geopandas/shapely 2): grids and sectors read from
   the database, projected to the same plane, sectors matched to grids with an STRtree, then
   per grid a union of the clipped sectors and the difference (results kept in memory).
@@ -139,6 +140,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 return repo.recompute_district(conn, ADCODE)
 
         seconds, written = best_of(product, args.repeat)
+
+        def computed_only() -> int:
+            with engine.connect() as conn:
+                return len(repo.compute(conn, ADCODE, codes, with_blind=True))
+
+        compute_s, _ = best_of(computed_only, args.repeat)
         with engine.connect() as conn:
             srid = repo.district_srid(conn, ADCODE)
             stored = {
@@ -160,6 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ["method", "seconds", "grids", "covered km²"],
         [
             ["PostGIS set-based recompute, stored", seconds, written, covered_sql / 1e6],
+            ["  the same statement, computed only", compute_s, len(codes), covered_sql / 1e6],
             ["Python baseline (shapely), in memory", baseline_s, len(shares), covered_py / 1e6],
         ],
     )
