@@ -25,6 +25,8 @@ from cameras.deviceid import VIDEO_TYPES
 GEOJSON_DIGITS = 7
 _VIDEO = sorted(VIDEO_TYPES)
 
+_LOCK_SQL = text("SELECT pg_advisory_xact_lock(hashtextextended('grid_coverage:' || :adcode, 0))")
+
 _CENTRE_SQL = text(
     """
 SELECT ST_X(c), ST_Y(c) FROM (
@@ -190,12 +192,24 @@ def _params(adcode: str, codes: Sequence[str], srid: int) -> dict:
     }
 
 
+def lock_coverage(conn: Connection, adcode: str) -> None:
+    """Serialise the coverage writers of one district until the transaction ends.
+
+    Without it a district recompute that started before a camera write committed would
+    store, after it, the union without that camera (camera writers themselves already queue
+    on the cameras' data-version row, the lock makes no assumption about it).
+    """
+    conn.execute(_LOCK_SQL, {"adcode": adcode})
+
+
 def recompute(conn: Connection, adcode: str, grid_codes: Iterable[str]) -> int:
-    """Recompute and store the coverage of these grids inside the caller's transaction;
-    rows of codes that are no longer grids are deleted. Returns the grids written."""
+    """Recompute and store the coverage of these grids inside the caller's transaction
+    (holding the district's coverage lock until it ends); rows of codes that are no longer
+    grids are deleted. Returns the grids written."""
     codes = sorted(set(grid_codes))
     if not codes:
         return 0
+    lock_coverage(conn, adcode)
     conn.execute(_DELETE_GONE_SQL, {"adcode": adcode, "codes": codes})
     srid = district_srid(conn, adcode)
     if srid is None:
@@ -206,6 +220,7 @@ def recompute(conn: Connection, adcode: str, grid_codes: Iterable[str]) -> int:
 
 def recompute_district(conn: Connection, adcode: str) -> int:
     """Recompute the coverage of every grid of a district; drops rows of grids gone."""
+    lock_coverage(conn, adcode)
     conn.execute(_DELETE_GONE_SQL, {"adcode": adcode, "codes": None})
     codes = conn.execute(
         text("SELECT code FROM units WHERE adcode = :a AND level = 'grid' ORDER BY code"),
