@@ -34,6 +34,7 @@ class Action(StrEnum):
     READ_PEOPLE = "read_people"
     REVEAL_PERSONAL_DATA = "reveal_personal_data"
     INGEST_ELEMENTS = "ingest_elements"
+    READ_CAMERAS = "read_cameras"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -45,6 +46,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.LOCATE,
             Action.READ_ELEMENTS,
             Action.INGEST_ELEMENTS,
+            Action.READ_CAMERAS,
         }
     ),
     Role.GRID_LEADER: frozenset(
@@ -54,6 +56,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.READ_ELEMENTS,
             Action.READ_PEOPLE,
             Action.REVEAL_PERSONAL_DATA,
+            Action.READ_CAMERAS,
         }
     ),
     Role.PLANNER: frozenset(
@@ -63,6 +66,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.LOCATE,
             Action.EXPORT,
             Action.READ_ELEMENTS,
+            Action.READ_CAMERAS,
         }
     ),
     Role.INTEGRATOR: frozenset({Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),

@@ -12,6 +12,7 @@ from gridsvc.api import openapi, problems
 from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
+    camera_health,
     elements,
     grids,
     health,
@@ -24,6 +25,7 @@ from gridsvc.api.routes import (
 from gridsvc.db.connect import database_url, make_engine
 from gridsvc.db.migrate import upgrade
 from gridsvc.keyfiles import keyring, session_secret
+from gridsvc.services.camera_health import CameraSweeper, policy_of
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_jobs import JobRunner
 from gridsvc.services.keys import PrincipalCache
@@ -56,6 +58,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tiles.open()
             stack.callback(tiles.close)
             app.state.tiles = tiles
+            sweeper = CameraSweeper(
+                engine,
+                policy_of(settings),
+                settings.camera_sweep_seconds,
+                settings.camera_event_retention_days,
+            )
+            sweeper.start()
+            stack.callback(sweeper.stop)
+            app.state.camera_sweeper = sweeper
             yield
 
     app = FastAPI(
@@ -76,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(audit.router)
     app.include_router(ingest.router)
+    # /api/v1/cameras/health before the registry's router (its /api/v1/cameras/{device_id})
+    app.include_router(camera_health.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)
     openapi.install(app)

@@ -38,6 +38,7 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
                 Action.LOCATE,
                 Action.READ_ELEMENTS,
                 Action.INGEST_ELEMENTS,
+                Action.READ_CAMERAS,
             },
         ),
         (
@@ -48,6 +49,7 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
                 Action.READ_ELEMENTS,
                 Action.READ_PEOPLE,
                 Action.REVEAL_PERSONAL_DATA,
+                Action.READ_CAMERAS,
             },
         ),
         (
@@ -58,6 +60,7 @@ def who(role: Role, **kw) -> Principal:  # type: ignore[no-untyped-def]
                 Action.LOCATE,
                 Action.EXPORT,
                 Action.READ_ELEMENTS,
+                Action.READ_CAMERAS,
             },
         ),
         (Role.INTEGRATOR, {Action.PUSH_CAMERA_EVENTS, Action.LOCATE}),
