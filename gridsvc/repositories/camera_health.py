@@ -1,8 +1,12 @@
 """Camera health in SQL: the set-based status sweep, its recorded events, the health summary.
 
 SWEEP_SQL is the rule of cameras/health.py over every camera of a district (or all) in one
-UPDATE … RETURNING: ``base`` applies each camera's own rule, ``up`` walks parents (up to
-MAX_DEPTH levels), ``blocked`` finds the earliest offline ancestor, ``decided`` combines them.
+UPDATE … RETURNING. ``base`` keeps the cameras whose own rule fires and those offline (one
+scan, a few rows in steady state); ``down`` walks from the cameras offline by their own rule
+to their descendants (channels, up to MAX_DEPTH levels, by the parent index); ``blocked`` is
+each descendant's earliest offline ancestor; ``decided`` combines both: the own rule's
+transitions (an online one turned offline below an offline ancestor) and the online cameras
+taken offline by an ancestor alone.
 The statement is its own arbiter against a concurrent sweep or event batch: it locks the rows
 it changes with SKIP LOCKED (a row an event batch holds is decided by the next sweep; the
 sweep never waits, so it cannot deadlock with the event path) and updates a row only if its
@@ -11,13 +15,14 @@ health columns are still those it decided on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
-from cameras.health import MAX_DEPTH, OFFLINE, ONLINE, HealthPolicy
+from cameras.health import MAX_DEPTH, HealthPolicy
 
 #: Advisory lock held by the sweeping transaction (one sweep at a time across processes).
 SWEEP_LOCK = 0x67_72_69_64_63_61_6D  # "gridcam"
@@ -42,43 +47,49 @@ _OWN_AT = """
 
 SWEEP_SQL = text(
     f"""
-WITH RECURSIVE base AS (
-  SELECT adcode, device_id, parent_id, status, status_since, last_seen, seen_since,
-         {_OWN_STATUS} AS own_status,
-         {_OWN_AT} AS own_at
-  FROM cameras
-  WHERE CAST(:adcode AS text) IS NULL OR adcode = :adcode
-), own AS (
-  SELECT *, COALESCE(own_status, status) AS next_status,
-         CASE WHEN own_status IS NULL THEN status_since ELSE own_at END AS next_since
-  FROM base
-), up (adcode, device_id, ancestor, depth) AS (
-  SELECT adcode, device_id, parent_id, 1 FROM own WHERE parent_id IS NOT NULL
+WITH RECURSIVE base AS MATERIALIZED (
+  SELECT * FROM (
+    SELECT adcode, device_id, status, status_since, last_seen, seen_since,
+           {_OWN_STATUS} AS own_status,
+           {_OWN_AT} AS own_at
+    FROM cameras
+    WHERE (CAST(:adcode AS text) IS NULL OR adcode = :adcode)
+      -- implied by the rule, written so the planner sees how few rows qualify
+      AND (status <> 'online'
+           OR status_since < :cutoff AND (last_seen IS NULL OR last_seen < :cutoff))
+  ) s
+  WHERE own_status IS NOT NULL OR status = 'offline'
+), down (adcode, device_id, since, depth) AS (
+  SELECT c.adcode, c.device_id,
+         CASE WHEN b.own_status IS NULL THEN b.status_since ELSE b.own_at END, 1
+  FROM base b JOIN cameras c ON c.adcode = b.adcode AND c.parent_id = b.device_id
+  WHERE COALESCE(b.own_status, b.status) = 'offline'
   UNION ALL
-  SELECT u.adcode, u.device_id, a.parent_id, u.depth + 1
-  FROM up u JOIN own a ON a.adcode = u.adcode AND a.device_id = u.ancestor
-  WHERE a.parent_id IS NOT NULL AND u.depth < {MAX_DEPTH}
+  SELECT c.adcode, c.device_id, d.since, d.depth + 1
+  FROM down d JOIN cameras c ON c.adcode = d.adcode AND c.parent_id = d.device_id
+  WHERE d.depth < {MAX_DEPTH}
 ), blocked AS (
-  SELECT u.adcode, u.device_id, min(a.next_since) AS since
-  FROM up u JOIN own a ON a.adcode = u.adcode AND a.device_id = u.ancestor
-  WHERE a.next_status = 'offline'
-  GROUP BY u.adcode, u.device_id
+  SELECT adcode, device_id, min(since) AS since FROM down GROUP BY adcode, device_id
 ), decided AS (
-  SELECT o.adcode, o.device_id, o.status, o.status_since, o.last_seen, o.seen_since,
-         CASE WHEN forced THEN 'offline' ELSE o.next_status END AS final_status,
-         CASE WHEN forced THEN GREATEST(b.since, o.next_since) ELSE o.next_since END
-           AS final_since,
+  SELECT b.adcode, b.device_id, b.status, b.status_since, b.last_seen, b.seen_since,
+         CASE WHEN forced THEN 'offline' ELSE b.own_status END AS final_status,
+         CASE WHEN forced THEN GREATEST(k.since, b.own_at) ELSE b.own_at END AS final_since,
          CASE
            WHEN forced THEN 'parent_offline'
-           WHEN o.status = 'never_seen' AND o.own_status = 'online' THEN 'first_sighting'
-           WHEN o.own_status = 'online' THEN 'sightings'
+           WHEN b.status = 'never_seen' AND b.own_status = 'online' THEN 'first_sighting'
+           WHEN b.own_status = 'online' THEN 'sightings'
            ELSE 'no_sightings'
          END AS reason
-  FROM own o
-  LEFT JOIN blocked b ON b.adcode = o.adcode AND b.device_id = o.device_id
-  CROSS JOIN LATERAL (
-    SELECT b.since IS NOT NULL AND o.next_status = 'online' AS forced
-  ) f
+  FROM base b
+  LEFT JOIN blocked k ON k.adcode = b.adcode AND k.device_id = b.device_id
+  CROSS JOIN LATERAL (SELECT k.since IS NOT NULL AND b.own_status = 'online' AS forced) f
+  WHERE b.own_status IS NOT NULL
+  UNION ALL
+  SELECT c.adcode, c.device_id, c.status, c.status_since, c.last_seen, c.seen_since,
+         'offline', GREATEST(k.since, c.status_since), 'parent_offline'
+  FROM blocked k JOIN cameras c ON c.adcode = k.adcode AND c.device_id = k.device_id
+  WHERE c.status = 'online'  -- and its own rule stands (else it is in the part above)
+    AND :now - GREATEST(c.last_seen, c.status_since) <= :off
 ), changed AS (
   SELECT * FROM decided WHERE final_status <> status
 ), locked AS (
@@ -89,32 +100,31 @@ WITH RECURSIVE base AS (
     AND c.last_seen IS NOT DISTINCT FROM d.last_seen
     AND c.seen_since IS NOT DISTINCT FROM d.seen_since
   FOR UPDATE OF c SKIP LOCKED
+), moved AS (
+  UPDATE cameras c
+  SET status = d.final_status, status_since = d.final_since
+  FROM changed d
+  JOIN locked l ON l.adcode = d.adcode AND l.device_id = d.device_id
+  WHERE c.adcode = d.adcode AND c.device_id = d.device_id
+    AND c.status = d.status AND c.status_since = d.status_since
+    AND c.last_seen IS NOT DISTINCT FROM d.last_seen
+    AND c.seen_since IS NOT DISTINCT FROM d.seen_since
+  RETURNING c.adcode, c.device_id, d.status AS previous, c.status, c.status_since AS at,
+            d.reason, c.grid_code, c.h3,
+            'system:' || c.status || ':'
+              || to_char(c.status_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+              AS event_id
+), recorded AS (
+  INSERT INTO camera_events
+    (adcode, camera_id, occurred_at, event_id, type, source, grid_code, h3, attrs)
+  SELECT adcode, device_id, at, event_id, status, 'system', grid_code, h3,
+         jsonb_build_object('from', previous, 'reason', reason)
+  FROM moved
+  WHERE at >= :since
+  ON CONFLICT DO NOTHING
+  RETURNING 1
 )
-UPDATE cameras c
-SET status = d.final_status, status_since = d.final_since
-FROM changed d
-JOIN locked l ON l.adcode = d.adcode AND l.device_id = d.device_id
-WHERE c.adcode = d.adcode AND c.device_id = d.device_id
-  AND c.status = d.status AND c.status_since = d.status_since
-  AND c.last_seen IS NOT DISTINCT FROM d.last_seen
-  AND c.seen_since IS NOT DISTINCT FROM d.seen_since
-RETURNING c.adcode, c.device_id, d.status AS previous, c.status, c.status_since AS at,
-          d.reason, c.grid_code, c.h3
-"""
-)
-
-INSERT_EVENTS_SQL = text(
-    """
-INSERT INTO camera_events
-  (adcode, camera_id, occurred_at, event_id, type, source, grid_code, h3, attrs)
-SELECT e.adcode, e.camera_id, e.occurred_at, e.event_id, e.type, 'system', e.grid_code, e.h3,
-       jsonb_build_object('from', e.previous, 'reason', e.reason)
-FROM unnest(
-  CAST(:adcode AS text[]), CAST(:camera_id AS text[]), CAST(:occurred_at AS timestamptz[]),
-  CAST(:event_id AS text[]), CAST(:type AS text[]), CAST(:grid_code AS text[]),
-  CAST(:h3 AS bigint[]), CAST(:previous AS text[]), CAST(:reason AS text[])
-) AS e(adcode, camera_id, occurred_at, event_id, type, grid_code, h3, previous, reason)
-ON CONFLICT DO NOTHING
+SELECT m.*, (SELECT count(*) FROM recorded) AS recorded FROM moved m
 """
 )
 
@@ -131,11 +141,7 @@ class StatusChange:
     reason: str
     grid_code: str | None
     h3: int | None
-
-    @property
-    def event_id(self) -> str:
-        """The id of the transition's event: ``system:<status>:<UTC ISO time>``."""
-        return f"system:{self.status}:{self.at.astimezone(UTC).isoformat()}"
+    event_id: str  # of its event: system:<status>:<UTC time to the microsecond>Z
 
 
 def try_sweep_lock(conn: Connection) -> tuple[bool, datetime]:
@@ -144,35 +150,49 @@ def try_sweep_lock(conn: Connection) -> tuple[bool, datetime]:
     return bool(row[0]), row[1]
 
 
-def apply_transitions(
-    conn: Connection, now: datetime, policy: HealthPolicy, adcode: str | None = None
-) -> list[StatusChange]:
+def sweep(
+    conn: Connection,
+    now: datetime,
+    policy: HealthPolicy,
+    adcode: str | None = None,
+    record_since: datetime | None = None,
+) -> tuple[list[StatusChange], int]:
     """Flip the status of every camera of ``adcode`` (None: all) whose rule says so at
-    ``now``, in one statement; the changes made."""
-    params = {"now": now, "off": policy.offline_after, "on": policy.online_after}
-    rows = conn.execute(SWEEP_SQL, {**params, "adcode": adcode}).mappings()
-    return [StatusChange(**row) for row in rows]
+    ``now`` and record each change dated ``record_since`` or later (older ones fall outside
+    the retention) as an event, in one statement; (changes, events recorded).
 
-
-def record_changes(conn: Connection, changes: Sequence[StatusChange], since: datetime) -> int:
-    """Insert the ``online``/``offline`` events of ``changes`` dated ``since`` or later (older
-    ones fall outside the retention); creates the day partitions they need. Rows inserted."""
-    kept = [c for c in changes if c.at >= since and c.status in (ONLINE, OFFLINE)]
-    if not kept:
-        return 0
-    ensure_day_partitions(conn, {c.at.astimezone(UTC).date() for c in kept})
-    columns = {
-        "adcode": [c.adcode for c in kept],
-        "camera_id": [c.device_id for c in kept],
-        "occurred_at": [c.at for c in kept],
-        "event_id": [c.event_id for c in kept],
-        "type": [c.status for c in kept],
-        "grid_code": [c.grid_code for c in kept],
-        "h3": [c.h3 for c in kept],
-        "previous": [c.previous for c in kept],
-        "reason": [c.reason for c in kept],
+    Transitions almost always fall today or yesterday (UTC), whose partitions are made sure
+    of first; one older (after a long outage) makes the statement fail, and it runs again
+    once every day from ``record_since`` to ``now`` has its partition.
+    """
+    since = record_since or now - timedelta(days=1)
+    # the recursive CTE's row estimates are far too high: JIT would cost seconds, not save any
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    ensure_day_partitions(conn, _days(max(since, now - timedelta(days=1)), now))
+    params = {
+        "now": now,
+        "cutoff": now - policy.offline_after,
+        "off": policy.offline_after,
+        "on": policy.online_after,
+        "adcode": adcode,
+        "since": since,
     }
-    return conn.execute(INSERT_EVENTS_SQL, columns).rowcount
+    try:
+        with conn.begin_nested():
+            rows = conn.execute(SWEEP_SQL, params).mappings().all()
+    except IntegrityError as exc:
+        if "no partition" not in str(exc.orig):
+            raise
+        ensure_day_partitions(conn, _days(since, now))
+        rows = conn.execute(SWEEP_SQL, params).mappings().all()
+    recorded = rows[0]["recorded"] if rows else 0
+    return [StatusChange(**{k: v for k, v in r.items() if k != "recorded"}) for r in rows], recorded
+
+
+def _days(start: datetime, end: datetime) -> list[date]:
+    """The UTC days from ``start`` to ``end``, both included."""
+    first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def partition_name(day: date) -> str:
@@ -203,87 +223,3 @@ def ensure_day_partitions(conn: Connection, days: Iterable[date]) -> None:
                 f"FOR VALUES FROM ('{start} 00:00+00') TO ('{end} 00:00+00')"
             )
         )
-
-
-_SCOPE = "c.adcode = :adcode AND (CAST(:grids AS text[]) IS NULL OR c.grid_code = ANY(:grids))"
-
-COUNTS_SQL = text(
-    f"""
-SELECT GROUPING(c.department) = 0 AS by_department, GROUPING(c.grid_code) = 0 AS by_grid,
-       c.department, c.grid_code, c.status, count(*) AS n
-FROM cameras c
-WHERE {_SCOPE}
-GROUP BY GROUPING SETS ((c.status), (c.department, c.status), (c.grid_code, c.status))
-"""
-)
-
-ALARM_COUNTS_SQL = text(
-    f"""
-SELECT a.alarm, count(*) AS n
-FROM cameras c CROSS JOIN LATERAL unnest(c.alarms) AS a(alarm)
-WHERE {_SCOPE}
-GROUP BY a.alarm
-"""
-)
-
-#: Since when each alarm is active: its first ``active`` event after its last ``inactive``.
-ALARMED_SQL = text(
-    f"""
-WITH pairs AS (
-  SELECT c.adcode, c.device_id, c.name, c.department, c.grid_code, a.alarm
-  FROM cameras c CROSS JOIN LATERAL unnest(c.alarms) AS a(alarm)
-  WHERE {_SCOPE}
-  ORDER BY c.device_id, a.alarm
-  LIMIT :limit
-)
-SELECT p.device_id, p.name, p.department, p.grid_code, p.alarm,
-       (SELECT min(e.occurred_at) FROM camera_events e
-        WHERE e.adcode = p.adcode AND e.camera_id = p.device_id AND e.type = p.alarm
-          AND e.state = 'active'
-          AND e.occurred_at > COALESCE(
-            (SELECT max(i.occurred_at) FROM camera_events i
-             WHERE i.adcode = p.adcode AND i.camera_id = p.device_id AND i.type = p.alarm
-               AND i.state = 'inactive'),
-            '-infinity')) AS since
-FROM pairs p
-ORDER BY since NULLS LAST, p.device_id, p.alarm
-"""
-)
-
-OFFLINE_LONGEST_SQL = text(
-    f"""
-SELECT c.device_id, c.name, c.department, c.grid_code, c.status_since AS since, c.last_seen
-FROM cameras c
-WHERE {_SCOPE} AND c.status = 'offline'
-ORDER BY c.status_since, c.device_id
-LIMIT :limit
-"""
-)
-
-
-def status_counts(conn: Connection, adcode: str, grids: Sequence[str] | None) -> list[dict]:
-    """Cameras per status: overall, per department and per grid (rows flagged by_department
-    or by_grid), of district ``adcode`` or of ``grids`` only."""
-    params = {"adcode": adcode, "grids": None if grids is None else list(grids)}
-    return [dict(r) for r in conn.execute(COUNTS_SQL, params).mappings()]
-
-
-def alarm_counts(conn: Connection, adcode: str, grids: Sequence[str] | None) -> dict[str, int]:
-    """Cameras with each active alarm (video_loss, tamper)."""
-    params = {"adcode": adcode, "grids": None if grids is None else list(grids)}
-    return {r.alarm: r.n for r in conn.execute(ALARM_COUNTS_SQL, params)}
-
-
-def alarmed(conn: Connection, adcode: str, grids: Sequence[str] | None, limit: int) -> list[dict]:
-    """Up to ``limit`` (camera, active alarm) pairs with the time the alarm began (None when
-    its events are past the retention), longest first."""
-    params = {"adcode": adcode, "grids": None if grids is None else list(grids), "limit": limit}
-    return [dict(r) for r in conn.execute(ALARMED_SQL, params).mappings()]
-
-
-def offline_longest(
-    conn: Connection, adcode: str, grids: Sequence[str] | None, limit: int
-) -> list[dict]:
-    """The ``limit`` cameras offline the longest (earliest status_since first)."""
-    params = {"adcode": adcode, "grids": None if grids is None else list(grids), "limit": limit}
-    return [dict(r) for r in conn.execute(OFFLINE_LONGEST_SQL, params).mappings()]

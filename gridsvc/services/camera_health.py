@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from cameras.health import NEVER_SEEN, OFFLINE, ONLINE, HealthPolicy
 from gridsvc.auth import Action, Principal, authorize, target_district
 from gridsvc.repositories import camera_health as repo
+from gridsvc.repositories import camera_health_read as read
 from gridsvc.repositories.camera_health import StatusChange
 from gridsvc.settings import Settings
 
@@ -60,8 +61,8 @@ def sweep_once(
         if not taken:
             return None
         now = now or db_now
-        changes = repo.apply_transitions(conn, now, policy, adcode)
-        recorded = repo.record_changes(conn, changes, since=now - timedelta(days=retention_days))
+        since = now - timedelta(days=retention_days)
+        changes, recorded = repo.sweep(conn, now, policy, adcode, record_since=since)
     return SweepResult(now, changes, recorded)
 
 
@@ -129,10 +130,10 @@ def summary(
     adcode = target_district(principal, district, default_district)
     grids = sorted(principal.grid_codes) if principal.grid_scoped else None
     with engine.connect() as conn:
-        counts = repo.status_counts(conn, adcode, grids)
-        alarm_counts = repo.alarm_counts(conn, adcode, grids)
-        alarmed = repo.alarmed(conn, adcode, grids, ALARM_LIST_MAX)
-        offline = repo.offline_longest(conn, adcode, grids, OFFLINE_LIST_MAX)
+        counts = read.status_counts(conn, adcode, grids)
+        alarm_counts = read.alarm_counts(conn, adcode, grids)
+        alarmed = read.alarmed(conn, adcode, grids, ALARM_LIST_MAX)
+        offline = read.offline_longest(conn, adcode, grids, OFFLINE_LIST_MAX)
     overall = _tally(r for r in counts if not r["by_department"] and not r["by_grid"])
     return {
         "district": adcode,

@@ -32,6 +32,9 @@ T0 = datetime(2026, 11, 30, 23, 58, tzinfo=UTC)  # transitions on both sides of 
 GRID = f"{DISTRICT}001001001"
 
 
+PARTITIONS = "SELECT relname FROM pg_class WHERE relname ~ '^camera_events_p[0-9]{8}$'"
+
+
 def s(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
@@ -94,7 +97,7 @@ def test_sweep_flips_statuses_and_records_each_transition_once(clean: Engine) ->
     assert first["camera_id"] == device_id(DISTRICT, 1)
     assert (first["type"], first["state"], first["source"]) == (OFFLINE, None, "system")
     assert first["occurred_at"] == s(280)
-    assert first["event_id"] == "system:offline:2026-12-01T00:02:40+00:00"
+    assert first["event_id"] == "system:offline:2026-12-01T00:02:40.000000Z"
     assert (first["grid_code"], first["h3"]) == (GRID, 123)
     assert first["attrs"] == {"from": ONLINE, "reason": "no_sightings"}
     assert {(e["camera_id"], e["type"], e["occurred_at"]) for e in recorded[1:]} == {
@@ -127,6 +130,26 @@ def test_transition_older_than_the_retention_is_not_recorded(clean: Engine) -> N
     assert events(clean) == []
 
 
+def test_an_older_transition_gets_the_partitions_it_needs(clean: Engine) -> None:
+    """After an outage: a camera last seen 3 days ago goes offline dated then."""
+    with clean.connect() as conn:
+        before = set(conn.execute(text(PARTITIONS)).scalars())
+    try:
+        with clean.begin() as conn:
+            insert_cameras(conn, [camera(DISTRICT, 1, ONLINE, s(-4 * 86400), s(-3 * 86400))])
+        result = sweep_once(clean, POLICY, retention_days=5, now=s(0), adcode=DISTRICT)
+        assert result is not None and result.recorded == 1
+        assert [e["occurred_at"] for e in events(clean)] == [s(-3 * 86400 + 180)]
+        with clean.connect() as conn:
+            added = set(conn.execute(text(PARTITIONS)).scalars()) - before
+        assert {"camera_events_p20261127", "camera_events_p20261125"} <= added
+    finally:
+        with clean.begin() as conn:
+            conn.execute(text("DELETE FROM camera_events WHERE adcode = :a"), {"a": DISTRICT})
+            for name in set(conn.execute(text(PARTITIONS)).scalars()) - before:
+                conn.execute(text(f"DROP TABLE {name}"))
+
+
 def test_offline_nvr_takes_its_channels_offline(clean: Engine) -> None:
     nvr = device_id(DISTRICT, 1, "118")
     with clean.begin() as conn:
@@ -154,13 +177,13 @@ def test_a_second_sweep_skips_rows_being_changed_and_finds_nothing_after(clean: 
         insert_cameras(conn, [camera(DISTRICT, n, ONLINE, s(0), s(0), s(0)) for n in range(50)])
     with clean.connect() as a, clean.connect() as b:
         tx_a = a.begin()
-        first = repo.apply_transitions(a, s(300), POLICY, DISTRICT)
+        first, recorded = repo.sweep(a, s(300), POLICY, DISTRICT)
         with b.begin():
-            assert repo.apply_transitions(b, s(300), POLICY, DISTRICT) == []  # locked: skipped
+            assert repo.sweep(b, s(300), POLICY, DISTRICT) == ([], 0)  # locked: skipped
         tx_a.commit()
         with b.begin():
-            assert repo.apply_transitions(b, s(300), POLICY, DISTRICT) == []
-    assert len(first) == 50
+            assert repo.sweep(b, s(300), POLICY, DISTRICT) == ([], 0)
+    assert len(first) == recorded == 50
 
 
 def test_concurrent_sweeps_record_each_event_once(clean: Engine) -> None:
@@ -216,7 +239,7 @@ def test_sql_and_pure_rule_agree(engine: Engine, seed: int) -> None:
     ]
     with engine.connect() as conn, conn.begin() as tx:
         insert_cameras(conn, rows)
-        changes = repo.apply_transitions(conn, now, policy, DISTRICT)
+        changes, _ = repo.sweep(conn, now, policy, DISTRICT)
         tx.rollback()
     got = {c.device_id: Transition(c.status, c.at, c.reason) for c in changes}
     want = plan(cams, now, policy)
@@ -240,7 +263,7 @@ def test_parent_chain_deeper_than_the_limit_stops(engine: Engine) -> None:
     ]
     with engine.connect() as conn, conn.begin() as tx:
         insert_cameras(conn, rows)
-        changes = repo.apply_transitions(conn, s(300), POLICY, DISTRICT)
+        changes, _ = repo.sweep(conn, s(300), POLICY, DISTRICT)
         tx.rollback()
     assert len(changes) == MAX_DEPTH + 1  # the root and MAX_DEPTH levels below it
     assert {c.device_id for c in changes} == {c for c in plan(chain, s(300), POLICY)}
