@@ -1,4 +1,4 @@
-"""Camera health in SQL: the set-based status sweep, its recorded events, the health summary.
+"""Camera health in SQL: the set-based status sweep and the events recording its changes.
 
 SWEEP_SQL is the rule of cameras/health.py over every camera of a district (or all) in one
 UPDATE … RETURNING. ``base`` keeps the cameras whose own rule fires and those offline (one

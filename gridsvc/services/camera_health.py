@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 #: Cameras listed with an active alarm, and among the offline ones, in a summary.
 ALARM_LIST_MAX = 200
 OFFLINE_LIST_MAX = 20
-#: Interval after a failed sweep before the next try never drops below this (seconds).
+#: The pause between sweeps is never shorter than this, even after a long sweep (seconds).
 MIN_RETRY_SECONDS = 1.0
 
 
