@@ -5,9 +5,10 @@ each and 32,000 stand-alone cameras, all online and seen within the last minute.
 "flip" run, 10 % go stale: 4,100 stand-alone cameras and 100 NVRs (whose 800 channels, still
 seen, go offline with them), so the sweep flips exactly 5,000 cameras offline and records
 5,000 events (its day partition created by the first run). A "no-op" run sweeps the same
-cameras when nothing is due. Times are of ``sweep_once`` as the app's sweeper calls it (lock,
-UPDATE … RETURNING, events, commit), median and max over several runs; the state is
-restored and vacuumed between runs, untimed.
+cameras when nothing is due; a "back" run brings the 5,000 back online after a minute of
+sightings (channels dated with their NVRs). Times are of ``sweep_once`` as the app's
+sweeper calls it (lock, UPDATE … RETURNING with the events, commit), median and max over
+several runs; the state is restored and vacuumed between runs, untimed.
 
 Baseline (naive): read the cameras, decide each in Python with the same pure rule
 (``cameras.health.plan``) and send one UPDATE per camera plus one INSERT per transition, in
@@ -97,15 +98,31 @@ def stale_set(ids: list[str], parents: list[str | None], total: int) -> list[str
 def reset(url: str, now: datetime, stale: list[str]) -> None:
     """Every camera online again, the stale ones last seen 10 minutes ago; no events."""
     with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn:
+        day = now - timedelta(days=1)
         conn.execute(
-            "UPDATE cameras SET status = 'online', status_since = %s WHERE status <> 'online'",
-            (now - timedelta(days=1),),
+            "UPDATE cameras SET status = 'online', status_since = %s "
+            "WHERE status <> 'online' OR status_since <> %s",
+            (day, day),
         )
         conn.execute(
             "UPDATE cameras SET last_seen = %s WHERE device_id = ANY(%s)",
             (now - timedelta(minutes=10), stale),
         )
         conn.execute("TRUNCATE camera_events")
+        conn.execute("VACUUM ANALYZE cameras")
+
+
+def back_again(url: str, engine: Any, policy: Any, now: datetime, stale: list[str]) -> None:
+    """The stale cameras offline (an untimed sweep), then seen again for the last minute."""
+    from gridsvc.services.camera_health import sweep_once
+
+    reset(url, now, stale)
+    sweep_once(engine, policy, retention_days=30, now=now)
+    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn:
+        conn.execute(
+            "UPDATE cameras SET last_seen = %s, seen_since = %s WHERE device_id = ANY(%s)",
+            (now - timedelta(seconds=5), now - timedelta(minutes=1), stale),
+        )
         conn.execute("VACUUM ANALYZE cameras")
 
 
@@ -183,6 +200,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         try:
             flips = timed_sweeps(engine, policy, now, args.runs, lambda: reset(url, now, stale))
             noops = timed_sweeps(engine, policy, now, args.runs, lambda: None)
+            backs = timed_sweeps(
+                engine, policy, now, args.runs, lambda: back_again(url, engine, policy, now, stale)
+            )
             reset(url, now, stale)
             naive_s, naive_changes = naive_subset(url, policy, now, stale)
         finally:
@@ -191,7 +211,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = [
         [name, len(runs), statistics.median(r[0] for r in runs), max(r[0] for r in runs)]
         + list(runs[-1][1:])
-        for name, runs in (("sweep, 10 % go offline", flips), ("sweep, nothing due", noops))
+        for name, runs in (
+            ("sweep, 10 % go offline", flips),
+            ("sweep, nothing due", noops),
+            ("sweep, the 10 % come back online", backs),
+        )
     ]
     rows.append(
         [

@@ -15,8 +15,10 @@ values into status transitions with this rule:
   dated ``seen_since + online_after``;
 - a camera below an offline NVR or platform (``parent_id``, up to MAX_DEPTH levels) cannot be
   online: it goes offline at the later of the ancestor's offline time and its own online
-  time, and comes back only when its own rule and every ancestor allow it. A channel never
-  seen stays never_seen (nothing was ever known of it).
+  time, and comes back only when its own rule and every ancestor allow it, dated no earlier
+  than its latest ancestor came online (a channel seen all along returns with its NVR, not
+  at the moment it was taken offline). A channel never seen stays never_seen (nothing was
+  ever known of it).
 
 Only stored values are read, so a restart of the platform changes nothing: a camera seen a
 minute before the restart is still online after it. Transition times never lie after ``now``
@@ -104,9 +106,11 @@ def next_status(
     now: datetime,
     policy: HealthPolicy,
     ancestor_offline_since: datetime | None = None,
+    ancestor_online_since: datetime | None = None,
 ) -> Transition | None:
-    """The camera's transition given when its earliest offline ancestor went offline (None:
-    no ancestor offline); None when its status stands."""
+    """The camera's transition given when its earliest offline ancestor went offline and
+    when its latest online ancestor came online (None: no such ancestor); None when its
+    status stands. A camera comes online no earlier than every online ancestor."""
     own = own_transition(h, now, policy)
     status = own.status if own else h.status
     if ancestor_offline_since is not None and status == ONLINE:
@@ -114,6 +118,8 @@ def next_status(
             return None
         since = own.at if own else h.status_since
         return Transition(OFFLINE, max(ancestor_offline_since, since), PARENT_OFFLINE)
+    if own and own.status == ONLINE and ancestor_online_since is not None:
+        return Transition(ONLINE, max(own.at, ancestor_online_since), own.reason)
     return own
 
 
@@ -142,27 +148,30 @@ def plan(
         )
     out: dict[str, Transition] = {}
     for device_id, cam in cameras.items():
-        blocked = _ancestor_offline_since(cameras, own_next, cam.parent_id)
-        step = next_status(cam.health, now, policy, blocked)
+        offline, online = _ancestors(cameras, own_next, cam.parent_id)
+        step = next_status(cam.health, now, policy, offline, online)
         if step is not None:
             out[device_id] = step
     return out
 
 
-def _ancestor_offline_since(
+def _ancestors(
     cameras: Mapping[str, Camera],
     own_next: Mapping[str, tuple[str, datetime]],
     parent_id: str | None,
-) -> datetime | None:
-    """The earliest offline time among the ancestors (up to MAX_DEPTH levels) that are offline
-    by their own rule; None when none is."""
-    found: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """Among the registered ancestors (up to MAX_DEPTH levels), by their own rule: when the
+    earliest offline one went offline, when the latest online one came online."""
+    offline: datetime | None = None
+    online: datetime | None = None
     current = parent_id
     for _ in range(MAX_DEPTH):
         if current is None or current not in cameras:
             break
         status, since = own_next[current]
         if status == OFFLINE:
-            found = since if found is None else min(found, since)
+            offline = since if offline is None else min(offline, since)
+        elif status == ONLINE:
+            online = since if online is None else max(online, since)
         current = cameras[current].parent_id
-    return found
+    return offline, online

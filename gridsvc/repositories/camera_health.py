@@ -4,9 +4,10 @@ SWEEP_SQL is the rule of cameras/health.py over every camera of a district (or a
 UPDATE … RETURNING. ``base`` keeps the cameras whose own rule fires and those offline (one
 scan, a few rows in steady state); ``down`` walks from the cameras offline by their own rule
 to their descendants (channels, up to MAX_DEPTH levels, by the parent index); ``blocked`` is
-each descendant's earliest offline ancestor; ``decided`` combines both: the own rule's
-transitions (an online one turned offline below an offline ancestor) and the online cameras
-taken offline by an ancestor alone.
+each descendant's earliest offline ancestor; ``up``/``raised`` walk up from the cameras coming
+online to the latest time an ancestor came online; ``decided`` combines them: the own rule's
+transitions (an online one turned offline below an offline ancestor, or dated no earlier
+than its ancestors came online) and the online cameras taken offline by an ancestor alone.
 The statement is its own arbiter against a concurrent sweep or event batch: it locks the rows
 it changes with SKIP LOCKED (a row an event batch holds is decided by the next sweep; the
 sweep never waits, so it cannot deadlock with the event path) and updates a row only if its
@@ -49,7 +50,7 @@ SWEEP_SQL = text(
     f"""
 WITH RECURSIVE base AS MATERIALIZED (
   SELECT * FROM (
-    SELECT adcode, device_id, status, status_since, last_seen, seen_since,
+    SELECT adcode, device_id, parent_id, status, status_since, last_seen, seen_since,
            {_OWN_STATUS} AS own_status,
            {_OWN_AT} AS own_at
     FROM cameras
@@ -70,10 +71,29 @@ WITH RECURSIVE base AS MATERIALIZED (
   WHERE d.depth < {MAX_DEPTH}
 ), blocked AS (
   SELECT adcode, device_id, min(since) AS since FROM down GROUP BY adcode, device_id
+), up (adcode, device_id, ancestor, depth) AS (
+  SELECT adcode, device_id, parent_id, 1
+  FROM base WHERE own_status = 'online' AND parent_id IS NOT NULL
+  UNION ALL
+  SELECT u.adcode, u.device_id, a.parent_id, u.depth + 1
+  FROM up u JOIN cameras a ON a.adcode = u.adcode AND a.device_id = u.ancestor
+  WHERE a.parent_id IS NOT NULL AND u.depth < {MAX_DEPTH}
+), raised AS (
+  SELECT u.adcode, u.device_id,
+         max(CASE WHEN b.own_status IS NULL THEN a.status_since ELSE b.own_at END) AS since
+  FROM up u
+  JOIN cameras a ON a.adcode = u.adcode AND a.device_id = u.ancestor
+  LEFT JOIN base b ON b.adcode = a.adcode AND b.device_id = a.device_id
+  WHERE COALESCE(b.own_status, a.status) = 'online'
+  GROUP BY u.adcode, u.device_id
 ), decided AS (
   SELECT b.adcode, b.device_id, b.status, b.status_since, b.last_seen, b.seen_since,
          CASE WHEN forced THEN 'offline' ELSE b.own_status END AS final_status,
-         CASE WHEN forced THEN GREATEST(k.since, b.own_at) ELSE b.own_at END AS final_since,
+         CASE
+           WHEN forced THEN GREATEST(k.since, b.own_at)
+           WHEN b.own_status = 'online' THEN GREATEST(b.own_at, r.since)
+           ELSE b.own_at
+         END AS final_since,
          CASE
            WHEN forced THEN 'parent_offline'
            WHEN b.status = 'never_seen' AND b.own_status = 'online' THEN 'first_sighting'
@@ -82,6 +102,7 @@ WITH RECURSIVE base AS MATERIALIZED (
          END AS reason
   FROM base b
   LEFT JOIN blocked k ON k.adcode = b.adcode AND k.device_id = b.device_id
+  LEFT JOIN raised r ON r.adcode = b.adcode AND r.device_id = b.device_id
   CROSS JOIN LATERAL (SELECT k.since IS NOT NULL AND b.own_status = 'online' AS forced) f
   WHERE b.own_status IS NOT NULL
   UNION ALL

@@ -171,6 +171,24 @@ def test_offline_nvr_takes_its_channels_offline(clean: Engine) -> None:
     }
 
 
+def test_channels_return_with_their_nvr(clean: Engine) -> None:
+    nvr = device_id(DISTRICT, 1, "118")
+    with clean.begin() as conn:
+        insert_cameras(
+            conn,
+            [
+                camera(DISTRICT, 1, OFFLINE, s(280), s(1100), s(1000), type_code="118"),
+                camera(DISTRICT, 2, OFFLINE, s(280), s(1100), s(0), parent=nvr),
+            ],
+        )
+    result = sweep_once(clean, POLICY, retention_days=30, now=s(1105), adcode=DISTRICT)
+    assert result is not None
+    assert {(c.device_id, c.status, c.at) for c in result.changes} == {
+        (nvr, ONLINE, s(1020)),
+        (device_id(DISTRICT, 2), ONLINE, s(1020)),  # seen all along: back with its NVR
+    }
+
+
 def test_a_second_sweep_skips_rows_being_changed_and_finds_nothing_after(clean: Engine) -> None:
     """The UPDATE is its own arbiter: no advisory lock involved here."""
     with clean.begin() as conn:

@@ -147,6 +147,19 @@ def test_plan_follows_the_hierarchy() -> None:
     }
 
 
+def test_a_channel_seen_all_along_returns_with_its_nvr() -> None:
+    cameras = {
+        "nvr": Camera(Health(OFFLINE, at(280), at(1100), at(1000))),
+        "ch": Camera(Health(OFFLINE, at(280), at(1100), at(0)), "nvr"),
+        "ch2": Camera(Health(NEVER_SEEN, at(0), at(1100), at(900)), "nvr"),
+    }
+    assert plan(cameras, at(1105), POLICY) == {
+        "nvr": Transition(ONLINE, at(1020), SIGHTINGS),
+        "ch": Transition(ONLINE, at(1020), SIGHTINGS),  # not at 280, its offline time
+        "ch2": Transition(ONLINE, at(1020), FIRST_SIGHTING),
+    }
+
+
 def test_plan_survives_a_parent_cycle() -> None:
     cameras = {
         "a": Camera(Health(ONLINE, at(0), at(1000), at(0)), "b"),
