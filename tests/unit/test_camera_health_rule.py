@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cameras.health import (
     FIRST_SIGHTING,
@@ -230,3 +232,34 @@ def test_transition_times_do_not_depend_on_the_sweep_interval() -> None:
     beats = [0, 10, 20, *range(2000, 2100, 10)]
     fast, slow = run(beats, 2200, sweep_every=1), run(beats, 2200, sweep_every=30)
     assert fast.transitions == slow.transitions
+
+
+seconds = st.integers(min_value=-2000, max_value=2000)
+
+
+@given(
+    status=st.sampled_from((ONLINE, OFFLINE, NEVER_SEEN)),
+    since=seconds,
+    last=st.none() | seconds,
+    run_back=st.none() | st.integers(min_value=0, max_value=2000),
+    now=seconds,
+    online_after=st.sampled_from((0, 20, 180, 400)),
+)
+def test_rule_invariants(
+    status: str, since: int, last: int | None, run_back: int | None, now: int, online_after: int
+) -> None:
+    """Never dated after now nor before the current status began; a second look changes
+    nothing (the same sweep cannot flip a camera twice)."""
+    policy = HealthPolicy.of_seconds(180, online_after)
+    run = None if last is None or run_back is None else last - run_back
+    h = Health(
+        status, at(since), None if last is None else at(last), None if run is None else at(run)
+    )
+    step = own_transition(h, at(now), policy)
+    if step is None:
+        return
+    assert step.at <= at(now)
+    if status != NEVER_SEEN and since <= now:
+        assert step.at >= h.status_since
+    after = replace(h, status=step.status, status_since=step.at)
+    assert own_transition(after, at(now), policy) is None
