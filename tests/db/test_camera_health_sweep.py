@@ -193,6 +193,8 @@ def test_a_second_sweep_skips_rows_being_changed_and_finds_nothing_after(clean: 
     """The UPDATE is its own arbiter: no advisory lock involved here."""
     with clean.begin() as conn:
         insert_cameras(conn, [camera(DISTRICT, n, ONLINE, s(0), s(0), s(0)) for n in range(50)])
+        # committed first: b would wait for a partition a created and has not committed
+        repo.ensure_day_partitions(conn, [s(0).date(), s(300).date()])
     with clean.connect() as a, clean.connect() as b:
         tx_a = a.begin()
         first, recorded = repo.sweep(a, s(300), POLICY, DISTRICT)
