@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 ALARM_LIST_MAX = 200
 OFFLINE_LIST_MAX = 20
 #: The pause between sweeps is never shorter than this, even after a long sweep (seconds).
-MIN_RETRY_SECONDS = 1.0
+MIN_PAUSE_SECONDS = 1.0
 
 
 def policy_of(settings: Settings) -> HealthPolicy:
@@ -86,7 +86,8 @@ class CameraSweeper:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start sweeping (the first sweep runs at once: stored sightings survive restarts)."""
+        """Start sweeping: the first sweep one interval from now, then every interval (the
+        sweep reads stored sightings only, so a restart neither loses nor invents any)."""
         self._thread = threading.Thread(target=self._loop, name="camera-health", daemon=True)
         self._thread.start()
 
@@ -98,11 +99,12 @@ class CameraSweeper:
             self._thread = None
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        pause = self.interval
+        while not self._stop.wait(pause):
             started = time.monotonic()
             self.sweep()
             elapsed = time.monotonic() - started
-            self._stop.wait(max(self.interval - elapsed, min(self.interval, MIN_RETRY_SECONDS)))
+            pause = max(self.interval - elapsed, min(self.interval, MIN_PAUSE_SECONDS))
 
     def sweep(self) -> SweepResult | None:
         """One sweep; failures are logged, never raised."""
