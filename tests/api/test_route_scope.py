@@ -253,6 +253,13 @@ def add_cameras(conn, points: list[tuple[str, float, float]]) -> None:  # type: 
         )
 
 
+def camera_health_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """A grid leader's camera health counts its own grid only."""
+    grids = {g["grid_code"] for g in r.json()["by_grid"]}
+    if role == "grid_leader":
+        assert grids <= {ctx.grid}
+
+
 def reveal_json(ctx: Ctx) -> dict:
     return {"reason": "route scope check"}
 
@@ -490,6 +497,20 @@ TABLE: dict[tuple[str, str], Row] = {
             Case(
                 get(lambda c: f"/api/v1/grids/{c.grid[:9]}/card"),
                 statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras/health"): Row(
+        (
+            Case(
+                get(lambda c: "/api/v1/cameras/health"),
+                statuses(200, 200, 200, 200, 403, 200),
+                camera_health_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras/health?district={DEMO}"),
+                statuses(200, 200, 200, 200, 403, 404),
+                camera_health_in_scope,
             ),
         )
     ),
