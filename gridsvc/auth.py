@@ -5,6 +5,8 @@ Keys look like ``gsk_<prefix>_<secret>``; only the SHA-256 of the whole key is s
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -77,12 +79,14 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's prefix, role, optional district and grid scope."""
+    """Who is calling: the key's prefix, role, optional district and grid scope, and for an
+    integrator key the integrator whose cameras it pushes events for."""
 
     key_prefix: str
     role: Role
     district: str | None = None
     grid_codes: frozenset[str] = field(default_factory=frozenset)
+    integrator: str | None = None
 
     @property
     def grid_scoped(self) -> bool:
@@ -220,6 +224,44 @@ def require_card(principal: Principal, code: str) -> None:
         raise NotFound(f"no grid with code '{code}'")
 
 
+@dataclass(frozen=True)
+class CameraScope:
+    """The cameras a caller may read: one district or all, some grids or all."""
+
+    district: str | None
+    grid_codes: frozenset[str] | None
+
+
+def camera_scope(principal: Principal) -> CameraScope:
+    """The cameras a listing shows the principal: a grid leader's own grids only."""
+    authorize(principal, Action.READ_CAMERAS)
+    grids = principal.grid_codes if principal.grid_scoped else None
+    return CameraScope(principal.district, grids)
+
+
+def can_see_camera(principal: Principal, adcode: str, grid_code: str | None) -> bool:
+    """Whether the principal may read a camera of ``adcode`` standing in ``grid_code``."""
+    if Action.READ_CAMERAS not in PERMISSIONS[principal.role]:
+        return False
+    if principal.district and principal.district != adcode:
+        return False
+    return not principal.grid_scoped or grid_code in principal.grid_codes
+
+
+def require_camera(
+    principal: Principal, device_id: str, adcode: str, grid_code: str | None
+) -> None:
+    """Raise NotFound (existence is not disclosed) for a camera out of the caller's scope."""
+    authorize(principal, Action.READ_CAMERAS)
+    if not can_see_camera(principal, adcode, grid_code):
+        raise NotFound(f"no camera '{device_id}'")
+
+
+def sees_stream_credentials(principal: Principal) -> bool:
+    """Whether the principal reads stream URLs whole (with user and password): admins only."""
+    return principal.role is Role.ADMIN
+
+
 def new_key() -> tuple[str, str, str]:
     """A fresh key: (key, prefix, sha256 hex of the key)."""
     prefix = secrets.token_hex(4)
@@ -230,6 +272,26 @@ def new_key() -> tuple[str, str, str]:
 def hash_key(key: str) -> str:
     """SHA-256 hex digest of a key (keys are random, so no salt or stretching is needed)."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+#: Paths whose callers may send their key as the password of HTTP Basic authentication
+#: (any user name): cameras set up with an HTTP host can send a user and password only.
+BASIC_KEY_PATHS = frozenset({"/api/v1/ingest/isapi", "/api/v1/ingest/onvif"})
+
+
+def parse_basic_key(header: str | None) -> str | None:
+    """The password of an ``Authorization: Basic`` header, taken as the key; None if not Basic."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed Basic credentials: expected base64 of 'user:key'") from None
+    _, sep, key = decoded.partition(":")
+    if not sep or not key.strip():
+        raise Unauthorized("Basic credentials carry no key: send the key as the password")
+    return key.strip()
 
 
 def parse_bearer(header: str | None) -> str:

@@ -45,6 +45,23 @@ class Conflict(GridsvcError):
     title = "Conflict"
 
 
+class TooLarge(GridsvcError):
+    """The request carries more than a limit allows (items in a batch)."""
+
+    status = 413
+    title = "Content too large"
+
+
+class TooManyRequests(GridsvcError):
+    """The caller went past its rate limit; ``retry_after`` seconds until it may send again."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, retry_after=retry_after)
+
+
 class ConfigurationError(GridsvcError):
     """The machine or the settings cannot run the product (missing binaries, bad URL)."""
 

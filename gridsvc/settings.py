@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     camera_batch_max_items: int = Field(
         default=5_000, gt=0, description="Events in one camera-event request"
     )
+    max_camera_event_bytes: int = Field(
+        default=16 * 1024**2, gt=0, description="Largest camera-event batch body (bytes)"
+    )
     camera_events_per_second: float = Field(
         default=50_000.0,
         gt=0,

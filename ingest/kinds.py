@@ -163,6 +163,24 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
 
 KINDS = tuple(FIELDS)
 
+#: The camera registry as an import target (SPEC §9): not an element kind; its rows are
+#: keyed by ``device_id`` and checked by ``cameras.record``.
+CAMERA = "camera"
+CAMERA_FIELDS = (
+    _f("device_id", required=True),
+    _f("name", required=True),
+    _f("department", required=True),
+    *(_f(n) for n in ("integrator", "parent_id", "manufacturer", "model", "address")),
+    _f("civil_code"),
+    _f("lon", "lon"),
+    _f("lat", "lat"),
+    *(_f(n) for n in ("height_m", "heading_deg", "fov_deg", "range_m", "ptz_type")),
+    *(_f(n) for n in ("stream_url", "streams", "aliases")),
+)
+#: Every import target of a mapping file: the element kinds and the camera registry.
+TARGETS: dict[str, tuple[FieldSpec, ...]] = {**FIELDS, CAMERA: CAMERA_FIELDS}
+TARGET_KINDS = tuple(TARGETS)
+
 #: The field stored in ``elements.category`` for each kind.
 CATEGORY: dict[str, str] = {
     "person": "registration",
@@ -176,9 +194,15 @@ CATEGORY: dict[str, str] = {
 
 def spec(kind: str, name: str) -> FieldSpec | None:
     """The field ``name`` of ``kind``, or None."""
-    return next((f for f in FIELDS.get(kind, ()) if f.name == name), None)
+    return next((f for f in TARGETS.get(kind, ()) if f.name == name), None)
 
 
 def required(kind: str) -> tuple[str, ...]:
     """Names of the fields ``kind`` requires."""
-    return tuple(f.name for f in FIELDS[kind] if f.required)
+    return tuple(f.name for f in TARGETS[kind] if f.required)
+
+
+def key_field(kind: str) -> str:
+    """The field that identifies a row of ``kind`` in its source: a camera's device ID, an
+    element's external id."""
+    return "device_id" if kind == CAMERA else "external_id"

@@ -139,11 +139,12 @@ def _text(value: Any, key: str) -> str | None:
 
 def _kind(value: Any, cli_kind: str | None) -> str:
     given = _text(value, "kind")
-    if cli_kind is not None and cli_kind not in kinds.KINDS:
-        raise InvalidInput(f"unknown kind '{cli_kind}'; use one of {', '.join(kinds.KINDS)}")
-    if given is not None and given not in kinds.KINDS:
+    known = kinds.TARGET_KINDS
+    if cli_kind is not None and cli_kind not in known:
+        raise InvalidInput(f"unknown kind '{cli_kind}'; use one of {', '.join(known)}")
+    if given is not None and given not in known:
         raise InvalidInput(
-            f"mapping file: kind '{given}' is unknown; use one of {', '.join(kinds.KINDS)}"
+            f"mapping file: kind '{given}' is unknown; use one of {', '.join(known)}"
         )
     if given and cli_kind and given != cli_kind:
         raise InvalidInput(
@@ -151,7 +152,7 @@ def _kind(value: Any, cli_kind: str | None) -> str:
         )
     chosen = given or cli_kind
     if chosen is None:
-        raise InvalidInput("mapping file: 'kind' is required (" + ", ".join(kinds.KINDS) + ")")
+        raise InvalidInput("mapping file: 'kind' is required (" + ", ".join(known) + ")")
     return chosen
 
 
@@ -190,16 +191,17 @@ def _fields(kind: str, value: Any) -> dict[str, str]:
     if value is None:
         raise InvalidInput("mapping file: 'fields' is required (target field: source column)")
     fields = _str_map(value, "fields")
-    names = [f.name for f in kinds.FIELDS[kind]]
+    names = [f.name for f in kinds.TARGETS[kind]]
     unknown = [t for t in fields if t not in names]
     if unknown:
         raise InvalidInput(
             f"mapping file: fields {', '.join(unknown)} are not fields of kind {kind}; "
             f"its fields are: {', '.join(names)}"
         )
-    if "external_id" not in fields:
+    key = kinds.key_field(kind)
+    if key not in fields:
         raise InvalidInput(
-            "mapping file: fields must map external_id (the source system's id of each row)"
+            f"mapping file: fields must map {key} (the source system's id of each row)"
         )
     missing = [f for f in kinds.required(kind) if f not in fields]
     if missing:

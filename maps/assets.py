@@ -31,7 +31,16 @@ VENDOR_JS: tuple[tuple[str, str], ...] = (
 )
 VENDOR_CSS: tuple[tuple[str, str], ...] = (("leaflet", "leaflet.css"),)
 # our own files, in load order (each a plain script adding to window.GridMap)
-APP_JS: tuple[str, ...] = ("i18n.js", "gcj02.js", "layers.js", "profile.js", "panel.js", "app.js")
+APP_JS: tuple[str, ...] = (
+    "i18n.js",
+    "gcj02.js",
+    "layers.js",
+    "profile.js",
+    "cameras.js",
+    "camera_card.js",
+    "panel.js",
+    "app.js",
+)
 APP_CSS: tuple[str, ...] = ("app.css",)
 
 MISSING = (

@@ -109,12 +109,37 @@ ELEMENT_LAYERS: tuple[LayerDef, ...] = (
         legend="heat",
     ),
 )
+#: Roles that read cameras: the camera, view-sector and coverage layers are theirs.
+CAMERA_ROLES = tuple(r.value for r in Role if Action.READ_CAMERAS in PERMISSIONS[r])
+
+
+def _camera_layer(layer_id: str, source: str, min_zoom: int) -> LayerDef:
+    return LayerDef(
+        layer_id,
+        layer_id,
+        f"layer.{layer_id}",
+        group="cameras",
+        source=source,
+        min_zoom=min_zoom,
+        visible=False,
+        legend=layer_id,
+        roles=CAMERA_ROLES,
+    )
+
+
+#: Cameras (status colours, alarm rings), their view sectors (from street zoom), coverage.
+CAMERA_LAYERS: tuple[LayerDef, ...] = (
+    _camera_layer("cameras", "cameras", 12),
+    _camera_layer("sectors", "cameras", 16),
+    _camera_layer("coverage", "coverage", 12),
+)
 _REGISTERED: list[LayerDef] = []
 
 
 def register_layer(layer: LayerDef) -> None:
     """Add a layer to every map page (later features: people, cameras, cases…)."""
-    if any(existing.id == layer.id for existing in (*BASE_LAYERS, *ELEMENT_LAYERS, *_REGISTERED)):
+    known = (*BASE_LAYERS, *ELEMENT_LAYERS, *CAMERA_LAYERS, *_REGISTERED)
+    if any(existing.id == layer.id for existing in known):
         raise ValueError(f"a map layer with id '{layer.id}' is already registered")
     _REGISTERED.append(layer)
 
@@ -153,7 +178,13 @@ class PageContext:
 
 
 def page_layers(ctx: PageContext) -> list[LayerDef]:
-    layers = [*BASE_LAYERS, *department_layers(ctx.departments), *ELEMENT_LAYERS, *_REGISTERED]
+    layers = [
+        *BASE_LAYERS,
+        *department_layers(ctx.departments),
+        *ELEMENT_LAYERS,
+        *CAMERA_LAYERS,
+        *_REGISTERED,
+    ]
     return [layer for layer in layers if layer.roles is None or ctx.role in layer.roles]
 
 
@@ -220,6 +251,8 @@ PANEL = """
     <div id="gs-legend-body" class="gs-card-body"></div></section>
 </aside>
 <aside class="gs-panel gs-panel-right" id="gs-panel">
+  <section class="gs-card" id="gs-camera" hidden><h2 data-i18n="camera.title"></h2>
+    <div id="gs-camera-body" class="gs-card-body"></div></section>
   <section class="gs-card" id="gs-card"><h2 data-i18n="card.title"></h2>
     <div id="gs-card-body" class="gs-card-body"></div></section>
   <section class="gs-card" id="gs-locate"><h2 data-i18n="locate.title"></h2>

@@ -8,7 +8,8 @@ transaction that writes units, layers, their reports or the H3 index, whoever wr
 once a second (one small query), and at the next request after this process committed a
 transaction through its engine; a tile is thus never older than its data by more than a
 second. H3 tiles are also keyed by the in-memory index they were drawn from (``LocatorCache``).
-Element layers (``elements``, ``heat``) are drawn by ``maps.element_tiles``.
+Element layers (``elements``, ``heat``) are drawn by ``maps.element_tiles``, camera layers
+(``cameras``, ``coverage``) by ``maps.camera_tiles``.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from gridsvc.repositories import tiles as tiles_repo
 from gridsvc.repositories.tiles import EXTENT, TilePool, TileSpec
 from gridsvc.services.cells import LocatorCache
 from gridsvc.spatial import h3cells
-from maps import element_tiles
+from maps import camera_tiles, element_tiles
 
 UNIT_LAYERS = {"district": "district", "streets": "street", "communities": "community",
                "grids": "grid"}  # fmt: skip
-LAYERS = (*UNIT_LAYERS, "dept", "conflicts", "h3", *element_tiles.LAYERS)
+LAYERS = (*UNIT_LAYERS, "dept", "conflicts", "h3", *element_tiles.LAYERS, *camera_tiles.LAYERS)
 MAX_ZOOM = 22
 MIN_H3_RES = 5
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
@@ -206,9 +207,11 @@ def render(
     """The tile ``layer/z/x/y`` as the caller may see it, from the cache when current."""
     authorize(principal, Action.READ_UNITS)
     zoom, col, row = parse_tile(layer, z, x, y)
-    query = None
+    query: element_tiles.ElementQuery | camera_tiles.CameraQuery | None = None
     if layer in element_tiles.LAYERS:
         query = element_tiles.element_query(principal, layer, zoom, kind, tag)
+    elif layer in camera_tiles.LAYERS:
+        query = camera_tiles.camera_query(principal)
     if layer in ("dept", "conflicts"):
         authorize(principal, Action.READ_LAYERS)
         if layer_id is None:
@@ -233,6 +236,8 @@ def render(
         spec = TileSpec(zoom, col, row, dx, dy)
         if scope.nothing:
             data = b""
+        elif isinstance(query, camera_tiles.CameraQuery):
+            data = camera_tiles.draw(cache.db, layer, spec, scope.district, query)
         elif query is not None:
             versions = {scope.district: version} if scope.district else dict(version)
             bounds = tile_bounds(zoom, col, row)

@@ -9,11 +9,19 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from gridsvc import csrf, sessions
-from gridsvc.auth import Action, Principal, authorize, parse_bearer
+from gridsvc.auth import (
+    BASIC_KEY_PATHS,
+    Action,
+    Principal,
+    authorize,
+    parse_basic_key,
+    parse_bearer,
+)
 from gridsvc.errors import Forbidden, Unauthorized
 from gridsvc.pii import Keyring
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
+from gridsvc.services.camera_directory import CameraDirectory
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.keys import PrincipalCache
 from gridsvc.settings import Settings
@@ -39,11 +47,16 @@ def get_keyring(request: Request) -> Keyring:
     return request.app.state.keyring
 
 
+def get_cameras(request: Request) -> CameraDirectory:
+    return request.app.state.cameras
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 PrincipalsDep = Annotated[PrincipalCache, Depends(get_principals)]
+CamerasDep = Annotated[CameraDirectory, Depends(get_cameras)]
 
 
 def client_address(request: Request) -> str | None:
@@ -80,6 +93,8 @@ def check_same_origin(request: Request) -> None:
 def current_principal(request: Request, engine: EngineDep) -> Principal:
     """The caller, from ``Authorization: Bearer KEY`` or a login session cookie; else 401.
 
+    On ``BASIC_KEY_PATHS`` (camera pushes) the key may also be the Basic auth password.
+
     A state-changing request carried by the cookie must come from this site (403 otherwise).
     """
     principals: PrincipalCache = request.app.state.principals
@@ -91,7 +106,8 @@ def current_principal(request: Request, engine: EngineDep) -> Principal:
         if id_hash is None:
             raise Unauthorized("the login session has expired or is invalid: log in again")
         return principals.session(engine, id_hash, client_address(request))
-    return principals.principal(engine, parse_bearer(header))
+    basic = parse_basic_key(header) if request.url.path in BASIC_KEY_PATHS else None
+    return principals.principal(engine, basic or parse_bearer(header))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -33,7 +33,11 @@ ROUTE_LIMITS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/layers"): "max_upload_bytes",
     ("POST", "/api/v1/locate"): "max_locate_bytes",
     ("POST", "/api/v1/cells/aggregate"): "max_locate_bytes",
+    ("POST", "/api/v1/cameras/catalog"): "max_locate_bytes",
+    ("POST", "/api/v1/camera-events"): "max_camera_event_bytes",
     **{("POST", f"/api/v1/ingest/{kind}"): "max_ingest_bytes" for kind in KINDS},
+    ("POST", "/api/v1/ingest/isapi"): "max_camera_event_bytes",
+    ("POST", "/api/v1/ingest/onvif"): "max_camera_event_bytes",
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROTECTED_PREFIX = "/api/"

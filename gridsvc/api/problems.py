@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gridsvc.auth import BASIC_KEY_PATHS
 from gridsvc.errors import GridsvcError, Unauthorized
 
 MEDIA_TYPE = "application/problem+json"
@@ -42,7 +43,8 @@ def problem_body(status: int, detail: str, instance: str, **extra: Any) -> dict[
 def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONResponse:
     """A problem+json response for ``status`` with a human ``detail``."""
     body = problem_body(status, detail, request.url.path, **extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    challenge = 'Basic realm="gridsvc", Bearer' if request.url.path in BASIC_KEY_PATHS else "Bearer"
+    headers = {"WWW-Authenticate": challenge} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -66,7 +68,10 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     if exc.errors:
         extra["errors"] = exc.errors
     status = exc.status if not isinstance(exc, Unauthorized) else 401
-    return problem(status, exc.detail, request, **extra)
+    response = problem(status, exc.detail, request, **extra)
+    if "retry_after" in extra:
+        response.headers["Retry-After"] = str(extra["retry_after"])
+    return response
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

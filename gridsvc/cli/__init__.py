@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gridsvc.cli import core, coverage, ingest, spatial
+from gridsvc.cli import cameras, core, coverage, ingest, simulate, spatial
 from gridsvc.errors import GridsvcError
 from gridsvc.settings import Settings, get_settings
 
@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="multiply the demo's residents and what follows them (1: ~50,000; 20: ~1 M)",
     )
-    d.add_argument("--no-elements", action="store_true", help="load the grids only")
+    d.add_argument("--no-elements", action="store_true", help="load no key elements")
+    d.add_argument("--no-cameras", action="store_true", help="register no demo cameras")
     d.set_defaults(func=core.cmd_demo)
 
     db = sub.add_parser("db", help="the embedded PostgreSQL cluster")
@@ -76,12 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="tie a grid_leader key to this staff record; its grid and district come from it",
     )
     kc.add_argument("--source", help="the staff record's source, when several have the id")
+    kc.add_argument(
+        "--integrator", help="an integrator key's integrator: it pushes for that one's cameras"
+    )
     ksub.add_parser("list")
     kr = ksub.add_parser("revoke")
     kr.add_argument("prefix")
     k.set_defaults(func=core.cmd_keys)
     spatial.add_commands(sub)
     ingest.add_commands(sub)
+    cameras.add_commands(sub)
+    simulate.add_commands(sub)
     coverage.add_commands(sub)
     return p
 

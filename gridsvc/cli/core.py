@@ -30,7 +30,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from gridsvc.db.connect import database_url
-    from gridsvc.demo.load import ensure_admin_key, load_demo, load_elements
+    from gridsvc.demo.load import ensure_admin_key, load_cameras, load_demo, load_elements
 
     settings = settings.model_copy(update={"default_district": args.district})
     with database_url(settings) as url:
@@ -42,6 +42,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             if not args.no_elements:
                 load_elements(
                     engine, running, args.district, seed=args.seed, scale=args.scale, log=print
+                )
+            if not args.no_cameras:  # after the elements: cameras add to a loaded district
+                summary += "; " + load_cameras(
+                    engine, args.district, args.seed, resolution=settings.h3_resolution, log=print
                 )
             key = ensure_admin_key(engine, settings.home / "demo-admin.key")
         print(summary)
@@ -125,6 +129,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                 district=args.district,
                 grids=args.grid,
                 staff=staff,
+                integrator=args.integrator,
             )
             print(key)
             print(f"created {args.role} key {prefix} (shown once; store it now)", file=sys.stderr)
@@ -133,6 +138,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
                 state = "revoked" if k["revoked_at"] else "active"
                 grids = ",".join(k["grid_codes"]) or "-"
                 staff = f"  staff {k['staff_id']}" if k["staff_id"] else ""
+                staff += f"  integrator {k['integrator']}" if k["integrator"] else ""
                 print(f"{k['prefix']}  {k['role']:11} {state:7} {k['name'] or '-'}  {grids}{staff}")
         else:
             try:

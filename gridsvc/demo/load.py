@@ -15,18 +15,24 @@ from sqlalchemy import Engine
 
 from gridsvc.coding import Level
 from gridsvc.demo.area import DemoArea
+from gridsvc.demo.camera_rows import camera_rows
+from gridsvc.demo.cameras import generate_cameras
 from gridsvc.demo.departments import DEPARTMENTS, generate_department_layers
 from gridsvc.demo.elements import generate_elements, write_elements
 from gridsvc.demo.generate import generate_hierarchy
 from gridsvc.errors import InvalidInput, Unauthorized
+from gridsvc.repositories import camera_bulk
+from gridsvc.repositories import coverage as coverage_repo
 from gridsvc.repositories import units as units_repo
 from gridsvc.repositories.units import UnitFilter
+from gridsvc.services.cells import LocatorCache
 from gridsvc.services.imports import import_table
 from gridsvc.services.keys import create_key, principal_for
 from gridsvc.services.layers import import_layer
 from gridsvc.settings import Settings
 from ingest.readers import FeatureTable, read_layer
 
+DEMO_CAMERA_SOURCE = "demo"
 #: Where the urban core is (WGS 84 lon, lat) for bundled districts that have one off-centre.
 URBAN_CENTRES: dict[str, tuple[float, float]] = {
     "530302": (103.795, 25.500),  # 麒麟区: Qujing city centre
@@ -52,9 +58,25 @@ def load_demo(
     *,
     seed: int = 0,
     resolution: int = 11,
+    cameras: bool = False,
     log: Callable[[str], object] = lambda _: None,
 ) -> str:
-    """Load district ``adcode`` and generate its streets, communities and grids, once."""
+    """Load district ``adcode`` and generate its streets, communities and grids, once; with
+    ``cameras`` the demo cameras too (``load_cameras``)."""
+    summary = _load_district(engine, adcode, seed=seed, resolution=resolution, log=log)
+    if cameras:
+        summary += "; " + load_cameras(engine, adcode, seed=seed, resolution=resolution, log=log)
+    return summary
+
+
+def _load_district(
+    engine: Engine,
+    adcode: str,
+    *,
+    seed: int,
+    resolution: int,
+    log: Callable[[str], object],
+) -> str:
     with engine.connect() as conn:
         grids = units_repo.count_units(conn, UnitFilter(adcode=adcode, level="grid"))
     if grids:
@@ -96,6 +118,39 @@ def load_demo(
         f"{counts['community']} communities, {counts['grid']} grids; departmental layers "
         + ", ".join(f"{name} ({n})" for name, n in layers.items())
     )
+
+
+def load_cameras(
+    engine: Engine,
+    adcode: str,
+    seed: int = 0,
+    *,
+    scale: float = 1.0,
+    resolution: int = 11,
+    log: Callable[[str], object] = lambda _: None,
+) -> str:
+    """Register the demo cameras of a loaded district (``gridsvc.demo.cameras``) in its
+    grids and cells, with their view sectors and aliases, and recompute the district's
+    coverage; once (a district that has demo cameras keeps them)."""
+    with engine.connect() as conn:
+        have = camera_bulk.count_source(conn, adcode, DEMO_CAMERA_SOURCE)
+        units = units_repo.shapes(conn, adcode, ["street", "community", "grid"])
+    if have:
+        return f"{have} demo cameras already registered in {adcode}"
+    locator = LocatorCache(resolution).get(engine, adcode)
+    if locator is None or not units:
+        raise InvalidInput(f"district {adcode} has no grids and cell index: load it first")
+    bundled = bundled_districts()
+    prefix = district_name(bundled[adcode]) if adcode in bundled else ""
+    area = DemoArea.from_units(units, adcode, prefix)
+    fleet = generate_cameras(area, seed=seed, scale=scale)
+    log(f"registering {len(fleet)} demo cameras and NVRs (seed {seed}, scale {scale:g})")
+    rows, aliases = camera_rows(fleet, adcode, locator, DEMO_CAMERA_SOURCE)
+    placed = {str(r["grid_code"]) for r in rows}
+    with engine.begin() as conn:
+        inserted, named = camera_bulk.insert_cameras(conn, rows, aliases)
+        coverage_repo.recompute(conn, adcode, [str(code) for code in area.codes])  # blind too
+    return f"{inserted} demo cameras and NVRs in {len(placed)} grids, {named} aliases"
 
 
 def load_department_layers(

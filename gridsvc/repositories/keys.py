@@ -18,8 +18,10 @@ def insert_key(
     district: str | None = None,
     grid_codes: list[str] | None = None,
     staff_id: int | None = None,
+    integrator: str | None = None,
 ) -> None:
-    """Store a new key's hash and scope (and the staff element a grid leader's key stands for)."""
+    """Store a new key's hash and scope (and the staff element a grid leader's key stands for,
+    or the integrator whose cameras an integrator key pushes for)."""
     conn.execute(
         insert(ApiKey).values(
             prefix=prefix,
@@ -29,6 +31,7 @@ def insert_key(
             district=district,
             grid_codes=grid_codes or [],
             staff_id=staff_id,
+            integrator=integrator,
         )
     )
 
@@ -46,9 +49,9 @@ def find_active_by_prefix(conn: Connection, prefix: str) -> dict | None:
 def _active(conn: Connection, match) -> dict | None:  # type: ignore[no-untyped-def]
     row = (
         conn.execute(
-            select(ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes).where(
-                match, ApiKey.revoked_at.is_(None)
-            )
+            select(
+                ApiKey.prefix, ApiKey.role, ApiKey.district, ApiKey.grid_codes, ApiKey.integrator
+            ).where(match, ApiKey.revoked_at.is_(None))
         )
         .mappings()
         .first()
@@ -63,6 +66,7 @@ PUBLIC = (
     ApiKey.district,
     ApiKey.grid_codes,
     ApiKey.staff_id,
+    ApiKey.integrator,
     ApiKey.created_at,
     ApiKey.revoked_at,
 )

@@ -30,7 +30,7 @@ def find_live(conn: Connection, id_hash: str) -> dict | None:
     s, k = LoginSession, ApiKey
     row = (
         conn.execute(
-            select(k.prefix, k.role, k.district, k.grid_codes, s.last_address)
+            select(k.prefix, k.role, k.district, k.grid_codes, k.integrator, s.last_address)
             .join(k, k.prefix == s.key_prefix)
             .where(
                 s.id_hash == id_hash,

@@ -42,6 +42,18 @@ def _check_scope(role: Role, district: str | None, grids: list[str]) -> None:
             raise InvalidInput(f"--grid {code}: the grid is not in district {district}")
 
 
+def _integrator(role: Role, name: str | None) -> str | None:
+    """The integrator name of an integrator key; InvalidInput for another role or bad text."""
+    if name is None:
+        return None
+    text = name.strip()
+    if role is not Role.INTEGRATOR:
+        raise InvalidInput(f"integrator '{text}': only a key of role integrator names one")
+    if not text or len(text) > 100 or any(ord(c) < 32 for c in text):
+        raise InvalidInput("integrator must be 1-100 characters of text")
+    return text
+
+
 @dataclass(frozen=True)
 class StaffRef:
     """The staff record a grid leader's key stands for: its external id (and source), or its
@@ -93,13 +105,16 @@ def create_key(
     grids: list[str] | None = None,
     staff: StaffRef | None = None,
     actor: Actor | None = None,
+    integrator: str | None = None,
 ) -> tuple[str, str]:
     """Create a key; return (key, prefix). The key itself is shown once and never stored.
 
     With ``staff`` the key is a grid leader's: its grid and district come from the staff
-    record, whose id the key keeps. ``actor`` None is the command line of this process.
+    record, whose id the key keeps. ``integrator`` names the integrator whose cameras an
+    integrator key pushes events for. ``actor`` None is the command line of this process.
     """
     role_ = _role(role)
+    integrator = _integrator(role_, integrator)
     grids = list(grids or [])
     staff_id = None
     if staff is not None:
@@ -119,6 +134,7 @@ def create_key(
             district=district,
             grid_codes=grids,
             staff_id=staff_id,
+            integrator=integrator,
         )
         audit.record(
             conn,
@@ -127,7 +143,12 @@ def create_key(
             object_type="key",
             object_ids=[prefix],
             district=district,
-            detail={"role": role_.value, "grids": len(grids), "staff_id": staff_id},
+            detail={
+                "role": role_.value,
+                "grids": len(grids),
+                "staff_id": staff_id,
+                "integrator": integrator,
+            },
         )
     return key, prefix
 
@@ -142,6 +163,7 @@ def create_for(
     district: str | None = None,
     grids: list[str] | None = None,
     staff: StaffRef | None = None,
+    integrator: str | None = None,
 ) -> tuple[str, str]:
     """Create a key on behalf of an admin; a district admin creates keys of its district only."""
     district = district or principal.district
@@ -150,7 +172,14 @@ def create_for(
         if district:
             require_district(principal, district)
         return create_key(
-            engine, role, name=name, district=district, grids=grids, staff=staff, actor=actor
+            engine,
+            role,
+            name=name,
+            district=district,
+            grids=grids,
+            staff=staff,
+            actor=actor,
+            integrator=integrator,
         )
 
 
@@ -288,4 +317,5 @@ def _principal(row: dict) -> Principal:
         role=Role(row["role"]),
         district=row["district"],
         grid_codes=frozenset(row["grid_codes"] or ()),
+        integrator=row.get("integrator"),
     )

@@ -48,7 +48,12 @@ DESCRIPTION = (
     "tags, name — none for people, masked for staff —, status, severity, grid_code; people "
     "only for admins and grid leaders, `kind=person` is 403 for other roles), below 15 one "
     "point per H3 cell (h3, count and a count per kind); `heat`: H3 hexagons (h3, count) of "
-    "the elements of `kind` or with care tag `tag`. A grid leader gets its own grids only. "
+    "the elements of `kind` or with care tag `tag`. `cameras` (roles reading cameras): MVT "
+    "layer `cameras`, one point per camera (device_id, name, department, status, "
+    "status_since, last_seen, alarms, ptz_type, heading, fov, range, grid_code), and from "
+    "zoom 16 `sectors` (view sectors: device_id, department, status, grid_code); `coverage`: "
+    "MVT layer `coverage` (grid polygons with grid_code, share 0-1, cameras) and from zoom 14 "
+    "`blind_spots` (grid_code, share). A grid leader gets its own grids only. "
     "An empty tile is `204 No Content`. `shift=gcj02` moves geometries by the GCJ-02 "
     "offset at the tile centre, to overlay Amap/Tencent basemaps."
 )

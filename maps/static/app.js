@@ -61,6 +61,8 @@
   var selected = config.grid || null;
   var panel = GridMap.Panel(ctx);
   GridMap.panel = panel;
+  var cameraCard = GridMap.cameraCard ? GridMap.cameraCard(ctx) : null;
+  GridMap.cameraCardPanel = cameraCard;
 
   /* header */
   document.getElementById("gs-district").textContent = config.district.name + " · " + config.district.code;
@@ -269,7 +271,10 @@
   var initial = (hash && hash.grid) || config.grid;
   if (initial) panel.select(initial, { fly: false });
 
-  map.on("click", function (e) { panel.locate(e.latlng); });
+  map.on("click", function (e) {
+    if (cameraCard && cameraCard.click(e.latlng)) return; /* a camera: its card, not the grid */
+    panel.locate(e.latlng);
+  });
   map.on("moveend", function () { writeHash(); status(); });
   map.on("overlayadd overlayremove", function () { writeHash(); legend(); });
   i18n.onChange(function () { header(); relabel(); legend(); status(); });

@@ -1,7 +1,8 @@
 /* gridsvc command map — a unit's key elements in the side panel, from
    GET /api/v1/grids/{code}/card: households, residents by registration and care tag, places
    by kind, components by class and status, organisations and party members, staff on duty,
-   open situations. Sections and labels follow the card's keys (known keys are translated,
+   open situations, and (when the card has it) the camera summary: cameras by department and
+   status, and the coverage share (any key ending in "share" shows as a percentage). Sections and labels follow the card's keys (known keys are translated,
    others shown as they come), so a field added to the card shows without a change here.
    Every value cell carries data-path="section.key…" (used by the browser test). */
 (function () {
@@ -14,7 +15,7 @@
   /* fields of a listed record (a staff member) not worth a line */
   var SKIP_ITEM = { id: 1, element_id: 1, grid_code: 1, external_id: 1 };
   var ORDER = ["households", "residents", "people", "places", "components", "things", "organisations",
-               "party", "staff", "staff_on_duty", "situations"];
+               "party", "staff", "staff_on_duty", "situations", "cameras", "coverage"];
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -33,6 +34,9 @@
     return k;
   }
   function number(v) { return GridMap.i18n.number(v, 0); }
+  /* a share (0–1) of the camera summary, e.g. coverage_share, as a percentage */
+  function isShare(key, v) { return /(^|_)share$/.test(key) && typeof v === "number" && v >= 0 && v <= 1; }
+  function percent(v) { return GridMap.i18n.number(v * 100, 1) + "%"; }
   function isCount(v) { return typeof v === "number"; }
 
   /* rows of a breakdown object: {key: count | {…}} */
@@ -43,7 +47,7 @@
       var label = byValue ? valueLabel(k) : keyLabel(k);
       if (isCount(v) || typeof v === "string") {
         dl.appendChild(el("dt", {}, label));
-        dl.appendChild(el("dd", { "data-path": p }, isCount(v) ? number(v) : v));
+        dl.appendChild(el("dd", { "data-path": p }, isShare(k, v) ? percent(v) : isCount(v) ? number(v) : v));
       } else if (Array.isArray(v)) {
         dl.appendChild(el("dt", {}, label));
         dl.appendChild(list(v, p));

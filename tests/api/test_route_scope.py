@@ -25,8 +25,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from cameras.deviceid import make_device_id
 from gridsvc.services.keys import create_key
 from tests.api.conftest import SAME_SITE, auth, throwaway_demo
+from tests.camera_samples import isapi_now, onvif_now, sample
 from tests.conftest import READONLY_DISTRICT as DEMO
 from tests.elements_rows import grid_points, insert_rows, sample_rows
 from tests.ingest_files import PERSON_FIELDS, PERSON_HEADER, PERSON_VALUES, mapping, person_row
@@ -55,7 +57,9 @@ class Ctx:
     new_prefix: Callable[[], str]  # a fresh key of the demo district, to revoke
     elements: dict[str, int]  # sample element ids: p1 (person, own grid), p4 (person, foreign)
     point_tile: tuple[int, int, int]  # the zoom-15 tile of the own grid's sample elements
+    camera_tile: tuple[int, int, int]  # the zoom-16 tile of the own grid's camera
     job_id: int = 0  # an ingest job of the demo district
+    cameras: dict[str, str] = field(default_factory=dict)  # own: in the leader's grid; foreign
 
 
 Build = Callable[[Ctx, str], tuple[str, str, dict[str, Any]]]  # (method, url, httpx kwargs)
@@ -96,6 +100,8 @@ READ_LAYER = statuses(200, 200, 403, 200, 403, 404)
 LOCATE = statuses(200, 200, 200, 200, 200, 200)
 INGEST_JOB = statuses(200, 200, 403, 403, 403, 404)
 ADMIN_WRITE = statuses(422, 403, 403, 403, 403, 422)  # no body: refused, or 422 for admins
+CAMERA_PUSH_EMPTY = statuses(422, 403, 403, 403, 422, 422)  # no body: 422 for pushers
+CAMERA_PUSH = statuses(200, 403, 403, 403, 200, 200)  # per-item results (no such camera)
 
 
 def get(path: Callable[[Ctx], str]) -> Build:
@@ -156,8 +162,114 @@ def element_tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
     assert grids == {ctx.grid} if role == "grid_leader" else ctx.grid in grids
 
 
+def cameras_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """A grid leader lists the cameras of its own grid only; stream credentials for admins."""
+    features = r.json()["features"]
+    ids = {f["id"] for f in features}
+    if role == "grid_leader":
+        assert ctx.cameras["own"] in ids and ctx.cameras["foreign"] not in ids
+        assert {f["properties"]["grid_code"] for f in features} == {ctx.grid}
+    if role in ("admin", "operator", "planner"):
+        assert set(ctx.cameras.values()) <= ids
+
+
+def camera_streams_masked(role: str, r: Response, ctx: Ctx) -> None:
+    secret = "scope:secret@"
+    assert (secret in r.text) == (role == "admin")
+
+
+def new_camera_json(ctx: Ctx) -> dict:
+    return {
+        "device_id": "51010400001320000901",
+        "name": "scope",
+        "department": "police",
+        "lon": ctx.lon,
+        "lat": ctx.lat,
+    }
+
+
+def register_cameras(client: TestClient, admin: dict, own: tuple, foreign: tuple) -> dict:
+    """A camera in the grid leader's grid (with a secret stream URL) and one in another grid."""
+    url = "rtsp://scope:secret@10.0.0.1/1"
+    body = {
+        "cameras": [
+            {
+                "device_id": "51010400001320000001",
+                "name": "own",
+                "department": "police",
+                "lon": own[0],
+                "lat": own[1],
+                "streams": [{"name": "main", "url": url}],
+            },
+            {
+                "device_id": "51010400001320000002",
+                "name": "foreign",
+                "department": "traffic",
+                "lon": foreign[0],
+                "lat": foreign[1],
+                "streams": [{"name": "main", "url": url}],
+            },
+        ]
+    }
+    r = client.post("/api/v1/cameras", json=body, headers=admin)
+    assert r.json()["counts"]["created"] == 2, r.text
+    return {"own": "51010400001320000001", "foreign": "51010400001320000002"}
+
+
+def camera_tile_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """Cameras and coverage: a grid leader's own grid only."""
+    if role == "other":
+        return  # an empty tile (204)
+    decoded = mapbox_vector_tile.decode(r.content)
+    grids = {f["properties"]["grid_code"] for layer in decoded.values() for f in layer["features"]}
+    assert grids == {ctx.grid} if role == "grid_leader" else ctx.grid in grids
+
+
+def add_cameras(conn, points: list[tuple[str, float, float]]) -> None:  # type: ignore[no-untyped-def]
+    """A camera (with its view sector) and a coverage row in each (grid, lon, lat)."""
+    for i, (grid, lon, lat) in enumerate(points, start=1):
+        conn.execute(
+            text(
+                "INSERT INTO cameras (adcode, device_id, name, department, device_type, geom, "
+                "grid_code, heading_deg, fov_deg, range_m, sector) VALUES (:a, :d, 'scope', "
+                "'police', '132', ST_SetSRID(ST_Point(:x, :y), 4326), :g, 0, 360, 30, "
+                "ST_Buffer(ST_SetSRID(ST_Point(:x, :y), 4326), 0.0003)) ON CONFLICT DO NOTHING"
+            ),
+            {
+                "a": DEMO,
+                "d": make_device_id(DEMO, 990_000 + i, unit="99"),
+                "g": grid,
+                "x": lon,
+                "y": lat,
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO grid_coverage (adcode, grid_code, area_m2, covered_m2, share, blind) "
+                "SELECT adcode, code, area_m2, 0, 0, ST_Multi(geom) FROM units WHERE adcode = :a "
+                "AND code = :g ON CONFLICT DO NOTHING"
+            ),
+            {"a": DEMO, "g": grid},
+        )
+
+
+def camera_health_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """A grid leader's camera health counts its own grid only."""
+    grids = {g["grid_code"] for g in r.json()["by_grid"]}
+    if role == "grid_leader":
+        assert grids <= {ctx.grid}
+
+
 def reveal_json(ctx: Ctx) -> dict:
     return {"reason": "route scope check"}
+
+
+def isapi_alert(ctx: Ctx) -> bytes:
+    return isapi_now(sample("isapi_vmd.xml"))
+
+
+def onvif_notify(ctx: Ctx) -> bytes:
+    return onvif_now(sample("onvif_motion_alarm.xml"))
 
 
 def locate_json(ctx: Ctx) -> dict:
@@ -312,6 +424,22 @@ TABLE: dict[tuple[str, str], Row] = {
                 get(lambda c: f"/tiles/heat/{z_x_y(c)}.pbf?tag=elderly_alone"),
                 statuses(200, 200, 200, 200, 403, 204),
             ),
+            # cameras (with view sectors at zoom 16) and coverage: roles reading cameras
+            Case(
+                get(lambda c: f"/tiles/cameras/{z_x_y(c)}.pbf"),
+                statuses(200, 200, 200, 200, 403, 204),
+                camera_tile_in_scope,
+            ),
+            Case(
+                get(lambda c: "/tiles/cameras/{}/{}/{}.pbf".format(*c.camera_tile)),
+                statuses(200, 200, 200, 200, 403, 204),
+                camera_tile_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/tiles/coverage/{z_x_y(c)}.pbf"),
+                statuses(200, 200, 200, 200, 403, 204),
+                camera_tile_in_scope,
+            ),
         )
     ),
     ("GET", "/api/v1/elements"): Row(
@@ -409,6 +537,20 @@ TABLE: dict[tuple[str, str], Row] = {
             ),
         )
     ),
+    ("GET", "/api/v1/cameras/health"): Row(
+        (
+            Case(
+                get(lambda c: "/api/v1/cameras/health"),
+                statuses(200, 200, 200, 200, 403, 200),
+                camera_health_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras/health?district={DEMO}"),
+                statuses(200, 200, 200, 200, 403, 404),
+                camera_health_in_scope,
+            ),
+        )
+    ),
     ("POST", "/api/v1/keys"): Row(
         (
             Case(
@@ -433,11 +575,48 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/ingest/{kind}"): Row(
         (Case(post(lambda c: "/api/v1/ingest/person"), statuses(422, 422, 403, 403, 403, 422)),)
     ),
+    ("POST", "/api/v1/ingest/isapi"): Row(
+        (
+            Case(post(lambda c: "/api/v1/ingest/isapi"), CAMERA_PUSH_EMPTY),
+            Case(post(lambda c: "/api/v1/ingest/isapi", content=isapi_alert), CAMERA_PUSH),
+        )
+    ),
+    ("POST", "/api/v1/ingest/onvif"): Row(
+        (
+            Case(post(lambda c: "/api/v1/ingest/onvif"), CAMERA_PUSH_EMPTY),
+            Case(post(lambda c: "/api/v1/ingest/onvif", content=onvif_notify), CAMERA_PUSH),
+        )
+    ),
     ("GET", "/api/v1/ingest/jobs/{job_id}"): Row(
         (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}"), INGEST_JOB),)
     ),
     ("GET", "/api/v1/ingest/jobs/{job_id}/report.csv"): Row(
         (Case(get(lambda c: f"/api/v1/ingest/jobs/{c.job_id}/report.csv"), INGEST_JOB),)
+    ),
+    ("POST", "/api/v1/camera-events"): Row(
+        (
+            Case(
+                post(lambda c: "/api/v1/camera-events", json=lambda c: {"events": []}),
+                statuses(200, 403, 403, 403, 200, 200),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/camera-events"): Row(
+        (
+            Case(get(lambda c: "/api/v1/camera-events"), statuses(200, 200, 200, 200, 403, 200)),
+            Case(
+                get(lambda c: f"/api/v1/camera-events?district={DEMO}&grid={c.foreign}"),
+                statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/camera-pictures/{picture_id}"): Row(
+        (  # no such picture: readers learn only that
+            Case(
+                get(lambda c: "/api/v1/camera-pictures/" + "0" * 64),
+                statuses(404, 404, 404, 404, 403, 404),
+            ),
+        )
     ),
     ("GET", "/api/v1/audit"): Row(
         (
@@ -446,6 +625,62 @@ TABLE: dict[tuple[str, str], Row] = {
                 get(lambda c: f"/api/v1/audit?district={DEMO}"),
                 statuses(200, 403, 403, 403, 403, 404),
             ),
+        )
+    ),
+    ("POST", "/api/v1/cameras"): Row(
+        (
+            Case(
+                post(lambda c: "/api/v1/cameras", json=new_camera_json),
+                statuses(201, 200, 403, 403, 403, 422),
+            ),
+            Case(
+                post(lambda c: f"/api/v1/cameras?district={DEMO}", json=new_camera_json),
+                statuses(200, 200, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras"): Row(
+        (
+            Case(
+                get(lambda c: "/api/v1/cameras"),
+                statuses(200, 200, 200, 200, 403, 200),
+                cameras_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras?district={DEMO}&grid={c.foreign}"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras/{device_id}"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/cameras/{c.cameras['own']}"),
+                statuses(200, 200, 200, 200, 403, 404),
+                camera_streams_masked,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras/{c.cameras['foreign']}"),
+                statuses(200, 200, 404, 200, 403, 404),
+                camera_streams_masked,
+            ),
+        )
+    ),
+    ("PATCH", "/api/v1/cameras/{device_id}"): Row(
+        (
+            Case(
+                lambda c, key: (
+                    "PATCH",
+                    f"/api/v1/cameras/{c.cameras['foreign']}",
+                    {"json": {"name": "renamed"}},
+                ),
+                statuses(200, 200, 403, 403, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/cameras/catalog"): Row(
+        (  # an empty body: refused, or 422 for those who may import
+            Case(post(lambda c: "/api/v1/cameras/catalog"), statuses(422, 422, 403, 403, 403, 422)),
         )
     ),
     # --- routes outside the OpenAPI document -------------------------------------------------
@@ -550,6 +785,7 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             a, b = grid_points(conn, [grid, foreign])
             rows = sample_rows(client.app.state.keyring, a, b)  # type: ignore[attr-defined]
             elements = insert_rows(conn, DEMO, rows)
+            add_cameras(conn, [(grid, own_lon, own_lat), (foreign, lon, lat)])
         keys = {}
         for role in ("admin", "operator", "planner", "integrator"):
             keys[role], _ = create_key(engine, role)
@@ -575,7 +811,9 @@ def scope_env(pg_cluster) -> Iterator[tuple[TestClient, Ctx]]:  # type: ignore[n
             new_prefix=lambda: create_key(engine, "operator", district=DEMO)[1],
             elements=elements,
             point_tile=tile_at(own_lon, own_lat, 15),
+            camera_tile=tile_at(own_lon, own_lat, 16),
             job_id=ingest_job(client, admin, own_lon, own_lat),
+            cameras=register_cameras(client, admin, (own_lon, own_lat), (lon, lat)),
         )
         yield client, ctx
 

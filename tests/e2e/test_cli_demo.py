@@ -111,6 +111,7 @@ def test_demo_serves_the_real_district_fully_gridded(home: Path) -> None:
         out, _ = proc.communicate(timeout=60)
     assert "admin key: gsk_" in out and "530302 loaded" in out
     assert "person persons.csv: 50000 accepted, 0 rejected; 50000 new" in out
+    assert "demo cameras and NVRs in" in out
     assert run(home, "db", "status").returncode == 3  # the demo stopped its cluster
     second = run(home, "demo", "--no-serve")
     assert "already loaded" in second.stdout
@@ -118,6 +119,7 @@ def test_demo_serves_the_real_district_fully_gridded(home: Path) -> None:
         second.stdout
     )
     assert (home / "demo-admin.key").read_text().strip() in second.stdout
+    assert "demo cameras already registered in 530302" in second.stdout
     layers = run(home, "layers", "list").stdout.splitlines()
     assert [line.split()[3] for line in layers] == ["城管", "综治", "公安"]
     report = run(home, "layers", "report", layers[0].split()[0], "--limit", "3").stdout

@@ -41,6 +41,13 @@ class NewKey(BaseModel):
         description="A grid_leader key's staff element (kind staff, role grid_leader): "
         "its grid and district come from that record",
     )
+    integrator: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=TEXT,
+        description="An integrator key's integrator: it pushes events for that one's cameras",
+    )
 
 
 class KeyInfo(BaseModel):
@@ -50,6 +57,7 @@ class KeyInfo(BaseModel):
     district: str | None
     grid_codes: list[str]
     staff_id: int | None = None
+    integrator: str | None = None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -71,6 +79,7 @@ def create_key(
         district=body.district,
         grids=body.grids,
         staff=keys.StaffRef(element_id=body.staff_id) if body.staff_id else None,
+        integrator=body.integrator,
     )
     return CreatedKey(key=key, **keys.get_for(engine, principal, prefix))
 

@@ -1,0 +1,97 @@
+"""Camera events pushed by devices: Hikvision ISAPI alerts and ONVIF notifications.
+
+A device set up with an HTTP listening host usually cannot add headers: besides
+``Authorization: Bearer KEY`` these routes take the key as the password of HTTP Basic
+authentication (any user name), and a 401 challenges for Basic. Devices expect a quick 200:
+the answer is 200 with the per-item results once the accepted events are committed; a body
+that is not XML of the expected kind is a 422 problem (``forbidden_xml`` for DTDs and
+entities, refused before any expansion).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from gridsvc.api.deps import CamerasDep, EngineDep, SettingsDep
+from gridsvc.api.routes.camera_events import BatchOut, Pusher, RatesDep
+from gridsvc.services import camera_vendors
+
+router = APIRouter(prefix="/api/v1/ingest", tags=["camera events"])
+
+
+_XML = {"schema": {"type": "string", "description": "EventNotificationAlert XML"}}
+ISAPI_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "One EventNotificationAlert (XML); multipart/form-data with the alert "
+        "part and picture parts named as in pictureInfo/fileName; or an alertStream chunk "
+        "(multipart/mixed, parts application/xml)",
+        "content": {
+            "application/xml": _XML,
+            "text/xml": _XML,
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "format": "binary"},
+                }
+            },
+        },
+    }
+}
+ONVIF_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": {"type": "string", "description": "SOAP Envelope with a Notify"}}
+            for media in ("application/soap+xml", "application/xml", "text/xml")
+        },
+    }
+}
+
+
+@router.post(
+    "/isapi",
+    responses={200: {"model": BatchOut}},
+    summary="Hikvision ISAPI alerts from a device's HTTP listening host (pictures included)",
+    openapi_extra=ISAPI_BODY,
+)
+async def ingest_isapi(
+    request: Request,
+    engine: EngineDep,
+    cameras: CamerasDep,
+    settings: SettingsDep,
+    rates: RatesDep,
+    principal: Pusher,
+) -> Response:
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    result = await run_in_threadpool(
+        camera_vendors.record_isapi, engine, cameras, settings, rates, principal, body, content_type
+    )
+    return Response(orjson.dumps(result.as_json()), media_type="application/json")
+
+
+@router.post(
+    "/onvif",
+    responses={200: {"model": BatchOut}},
+    summary="ONVIF event notifications (WS-BaseNotification Notify)",
+    openapi_extra=ONVIF_BODY,
+)
+async def ingest_onvif(
+    request: Request,
+    engine: EngineDep,
+    cameras: CamerasDep,
+    settings: SettingsDep,
+    rates: RatesDep,
+    principal: Pusher,
+) -> Response:
+    body = await request.body()
+    result = await run_in_threadpool(
+        camera_vendors.record_onvif, engine, cameras, settings, rates, principal, body
+    )
+    return Response(orjson.dumps(result.as_json()), media_type="application/json")

@@ -1,0 +1,100 @@
+"""``gridsvc simulate cameras`` against ``gridsvc serve``: traffic of every input reaches the
+database through HTTP, and every camera is sighted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from gridsvc.db.embedded import free_port
+from gridsvc.services.keys import create_key
+from tests.camera_rows import add_cameras
+from tests.conftest import READONLY_DISTRICT as DEMO
+
+pytestmark = pytest.mark.e2e
+GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
+ALIASES = {
+    801: ["mac:44:19:b6:00:08:01/1"],
+    802: ["ip:10.8.0.2/33"],
+    803: ["onvif:http://10.8.0.3/onvif/device_service/videosource_1"],
+    804: ["integrator-804"],
+}
+
+
+def _env(database_url: str, home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDSVC_")}
+    env.update(GRIDSVC_DATABASE_URL=database_url, GRIDSVC_HOME=str(home), **extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, demo_district: str, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """``gridsvc serve`` on a free port of 127.0.0.1, against the test database."""
+    port = free_port()
+    home = tmp_path_factory.mktemp("simulate-home")
+    env = _env(database_url, home, GRIDSVC_PORT=str(port), GRIDSVC_DEFAULT_DISTRICT=demo_district)
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen([GRIDSVC, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((home / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def test_simulated_traffic_reaches_every_input(  # type: ignore[no-untyped-def]
+    server: str, engine: Engine, database_url: str, tmp_path
+) -> None:
+    with engine.connect() as conn:
+        grid = conn.execute(
+            text("SELECT min(code) FROM units WHERE adcode = :a AND level = 'grid'"), {"a": DEMO}
+        ).scalar_one()
+    ids = add_cameras(engine, DEMO, 4, first=801, grid_code=grid, aliases=ALIASES)
+    key, _ = create_key(engine, "admin", name="simulator")
+    features = [
+        {"type": "Feature", "geometry": None, "properties": {"device_id": d, "aliases": a}}
+        for d, a in zip(ids, ALIASES.values(), strict=True)
+    ]
+    cameras = tmp_path / "cameras.geojson"
+    cameras.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    args = ["simulate", "cameras", "--url", server, "--key", key, "--cameras", str(cameras)]
+    args += ["--rate", "12", "--duration", "4", "--heartbeat", "2", "--seed", "3", "--json"]
+    env = _env(database_url, tmp_path)
+    done = subprocess.run([GRIDSVC, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(done.stdout)
+    assert "failed_requests" not in summary and summary["rejected"] == 0, summary
+    assert summary["created"] + summary.get("duplicate", 0) == summary["events"] > 0, summary
+    assert summary["isapi_requests"] and summary["onvif_requests"] and summary["native_requests"]
+    with engine.connect() as conn:
+        sources = conn.execute(
+            text("SELECT DISTINCT source FROM camera_events WHERE camera_id = ANY(:ids)"),
+            {"ids": ids},
+        ).scalars()
+        unseen = conn.execute(
+            text("SELECT count(*) FROM cameras WHERE device_id = ANY(:ids) AND last_seen IS NULL"),
+            {"ids": ids},
+        ).scalar_one()
+    assert set(sources) == {"isapi", "onvif", "native"}
+    assert unseen == 0
