@@ -14,8 +14,10 @@ from gridsvc.api.limits import BodyLimits
 from gridsvc.api.routes import (
     audit,
     camera_events,
+    camera_health,
     camera_vendors,
     cameras,
+    coverage,
     elements,
     grids,
     health,
@@ -30,6 +32,7 @@ from gridsvc.db.migrate import upgrade
 from gridsvc.keyfiles import keyring, session_secret
 from gridsvc.ratelimit import RateLimits
 from gridsvc.services.camera_directory import CameraDirectory, EventPolicy
+from gridsvc.services.camera_health import CameraSweeper, policy_of
 from gridsvc.services.camera_partitions import PartitionKeeper
 from gridsvc.services.cells import LocatorCache
 from gridsvc.services.ingest_jobs import JobRunner
@@ -77,6 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keeper = PartitionKeeper(engine, settings.camera_event_retention_days)
             keeper.start()
             stack.callback(keeper.close)
+            sweeper = CameraSweeper(
+                engine,
+                policy_of(settings),
+                settings.camera_sweep_seconds,
+                settings.camera_event_retention_days,
+            )
+            sweeper.start()
+            stack.callback(sweeper.stop)
+            app.state.camera_sweeper = sweeper
             yield
 
     app = FastAPI(
@@ -99,8 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(camera_vendors.router)  # before ingest: its /{kind} would shadow it
     app.include_router(ingest.router)
     app.include_router(camera_events.router)
-    # routers of /api/v1/cameras/seeing and /api/v1/cameras/health go here, BEFORE the
-    # registry: its /api/v1/cameras/{device_id} would shadow them
+    # /api/v1/cameras/health and /seeing before the registry: its /{device_id} would shadow them
+    app.include_router(camera_health.router)
+    app.include_router(coverage.router)
     app.include_router(cameras.router)
     map_pages.install(app)  # /map pages, local basemap tiles, /static/map and /static/vendor
     app.include_router(map_tiles.router)

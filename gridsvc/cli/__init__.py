@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gridsvc.cli import camera_events, cameras, core, ingest, simulate, spatial
+from gridsvc.cli import camera_events, cameras, core, coverage, ingest, simulate, spatial
 from gridsvc.errors import GridsvcError
 from gridsvc.settings import Settings, get_settings
 
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_commands(sub)
     cameras.add_commands(sub)
     simulate.add_commands(sub)
+    coverage.add_commands(sub)
     camera_events.add_commands(sub)
     return p
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ARRAY, Connection, Text, cast, func, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
+from cameras.deviceid import VIDEO_TYPES
 from gridsvc.db.models import Element
 from gridsvc.geo import SRID
 
@@ -154,6 +155,9 @@ def staff_records(
 
 #: One range scan of ix_elements_adcode_grid_code_kind reads the unit's rows once (open
 #: situations only; the staff columns only for staff on duty); every aggregate reads them.
+#: Cameras (video devices) by department and status come from a range scan of
+#: ix_cameras_adcode_grid_code, the covered and total area of the unit's grids from
+#: ``grid_coverage`` (a grid never computed counts as uncovered).
 CARD_SQL = text(
     """
 WITH e AS MATERIALIZED (
@@ -183,7 +187,15 @@ SELECT u.code, u.level, u.name,
             'grid_code', grid_code, 'status', status, 'name', staff_name, 'phone', phone)), '[]')
      FROM (SELECT staff_id, category, grid_code, status, staff_name, phone FROM e
             WHERE staff_id IS NOT NULL
-            ORDER BY grid_code, category, staff_id LIMIT :staff_limit) s) AS staff
+            ORDER BY grid_code, category, staff_id LIMIT :staff_limit) s) AS staff,
+  (SELECT coalesce(json_agg(json_build_array(department, status, n)), '[]')
+     FROM (SELECT department, status, count(*) AS n FROM cameras
+            WHERE adcode = :adcode AND grid_code BETWEEN :lo AND :hi
+              AND device_type = ANY(:video)
+            GROUP BY department, status) c) AS cameras,
+  (SELECT json_build_array(sum(coalesce(gc.covered_m2, 0)), sum(coalesce(gc.area_m2, g.area_m2)))
+     FROM units g LEFT JOIN grid_coverage gc ON gc.adcode = g.adcode AND gc.grid_code = g.code
+    WHERE g.adcode = :adcode AND g.level = 'grid' AND g.code BETWEEN :lo AND :hi) AS coverage
 FROM units u
 WHERE u.adcode = :adcode AND u.code = :code
 """
@@ -196,7 +208,9 @@ def card_aggregates(
     """The grid card's aggregates of unit ``code`` over the grid codes within ``bounds``, in one
     statement: the unit (code, level, name), ``households``, ``groups`` (kind, category,
     status, severity, count, party members; situations open at ``now`` only), people's
-    ``tags``, ``party_levels`` and the ``staff`` on duty. None when the unit does not exist.
+    ``tags``, ``party_levels``, the ``staff`` on duty, ``cameras`` (department, status,
+    count) and ``coverage`` (covered m², area m² of its grids). None when the unit does not
+    exist.
 
     The unit's rows are read once, by a range scan of ix_elements_adcode_grid_code_kind in
     one district (see CARD_SQL).
@@ -209,6 +223,7 @@ def card_aggregates(
         "now": now,
         "party_tag": PARTY_MEMBER_TAG,
         "staff_limit": CARD_STAFF_LIST,
+        "video": sorted(VIDEO_TYPES),
     }
     row = conn.execute(CARD_SQL, params).mappings().first()
     return dict(row) if row else None

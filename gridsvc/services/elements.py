@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from cameras.coverage import camera_summary
 from gridsvc import elementview
 from gridsvc.auth import (
     Action,
@@ -157,11 +158,15 @@ def reveal(
 
 
 def grid_card(engine: Engine, principal: Principal, code: str) -> dict:
-    """The card of a grid, community, street or district: counts and staff on duty."""
+    """The card of a grid, community, street or district: counts, staff on duty, cameras."""
     require_card(principal, code)
     now = datetime.now(UTC)
     with engine.connect() as conn:
         raw = repo.card_aggregates(conn, code, elementview.code_range(code), now)
     if raw is None:
         raise NotFound(f"no grid with code '{code}'")
-    return elementview.card(raw, raw, now)
+    covered, area = raw.get("coverage") or (None, None)
+    return {
+        **elementview.card(raw, raw, now),
+        "cameras": camera_summary(raw.get("cameras") or [], covered, area),
+    }

@@ -24,7 +24,10 @@ def _module_state(module_scratch: object) -> None:
 
 @pytest.fixture(scope="session")
 def client(database_url: str, demo_district: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, default_district=demo_district)
+    # the camera health sweeper stays idle here: modules that push events see only their own
+    settings = Settings(
+        database_url=database_url, default_district=demo_district, camera_sweep_seconds=3600
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -253,6 +253,13 @@ def add_cameras(conn, points: list[tuple[str, float, float]]) -> None:  # type: 
         )
 
 
+def camera_health_in_scope(role: str, r: Response, ctx: Ctx) -> None:
+    """A grid leader's camera health counts its own grid only."""
+    grids = {g["grid_code"] for g in r.json()["by_grid"]}
+    if role == "grid_leader":
+        assert grids <= {ctx.grid}
+
+
 def reveal_json(ctx: Ctx) -> dict:
     return {"reason": "route scope check"}
 
@@ -490,6 +497,57 @@ TABLE: dict[tuple[str, str], Row] = {
             Case(
                 get(lambda c: f"/api/v1/grids/{c.grid[:9]}/card"),
                 statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/grids/{code}/coverage"): Row(
+        (
+            Case(
+                get(lambda c: f"/api/v1/grids/{c.grid}/coverage"),
+                statuses(200, 200, 200, 200, 403, 404),
+            ),
+            Case(get(lambda c: f"/api/v1/grids/{c.foreign}/coverage?blind=false"), FOREIGN_UNIT),
+            Case(
+                get(lambda c: f"/api/v1/grids/{c.grid[:12]}/coverage?blind=false"),
+                statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras/seeing"): Row(
+        (  # a point of the foreign grid: not the grid leader's
+            Case(
+                get(lambda c: f"/api/v1/cameras/seeing?lon={c.lon}&lat={c.lat}"),
+                statuses(200, 200, 404, 200, 403, 200),
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras/seeing?lon={c.lon}&lat={c.lat}&district={DEMO}"),
+                statuses(200, 200, 404, 200, 403, 404),
+            ),
+        )
+    ),
+    ("POST", "/api/v1/coverage/recompute"): Row(
+        (
+            Case(
+                post(lambda c: f"/api/v1/coverage/recompute?district={DEMO}"),
+                statuses(200, 200, 403, 403, 403, 404),
+            ),
+            Case(  # the key's own district (the other key: one without grids)
+                post(lambda c: "/api/v1/coverage/recompute"),
+                statuses(200, 200, 403, 403, 403, 200),
+            ),
+        )
+    ),
+    ("GET", "/api/v1/cameras/health"): Row(
+        (
+            Case(
+                get(lambda c: "/api/v1/cameras/health"),
+                statuses(200, 200, 200, 200, 403, 200),
+                camera_health_in_scope,
+            ),
+            Case(
+                get(lambda c: f"/api/v1/cameras/health?district={DEMO}"),
+                statuses(200, 200, 200, 200, 403, 404),
+                camera_health_in_scope,
             ),
         )
     ),

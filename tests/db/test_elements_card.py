@@ -93,6 +93,7 @@ def test_card_statement_uses_the_grid_index(engine: Engine, grids) -> None:  # t
         "now": "2026-01-01",
         "party_tag": "party_member",
         "staff_limit": 200,
+        "video": ["131", "132"],
     }
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE elements"))
