@@ -9,7 +9,9 @@ import weakref
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
+from psycopg import errors as pg_errors
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from gridsvc.repositories import camera_events as repo
 
@@ -33,8 +35,14 @@ class Partitions:
                 existing = set(repo.existing_partitions(conn).values())
             self._known |= existing
             for day in sorted(missing - existing):
-                with engine.begin() as conn:
-                    repo.create_partition(conn, day)
+                try:
+                    with engine.begin() as conn:
+                        repo.create_partition(conn, day)
+                except DBAPIError as exc:  # made meanwhile by a writer not taking our lock
+                    if not isinstance(
+                        exc.orig, pg_errors.UniqueViolation | pg_errors.DuplicateTable
+                    ):
+                        raise
                 self._known.add(day)
 
     def forget(self) -> None:
