@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     pg_bindir: Path | None = Field(default=None, description="PostgreSQL binaries directory")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="API worker processes of `gridsvc serve` (camera-event throughput grows "
+        "with them; rate limits and caches are per process)",
+    )
     default_district: str = "530302"
     api_title: str = "gridsvc"
     db_pool_size: int = 10
@@ -118,6 +124,14 @@ class Settings(BaseSettings):
     camera_sweep_seconds: float = Field(
         default=5.0, gt=0, description="How often camera health is re-evaluated"
     )
+
+    def environment(self) -> dict[str, str]:
+        """These settings as GRIDSVC_ variables, for processes that read their own."""
+        out = {}
+        for name, value in self.model_dump().items():
+            if value is not None:
+                out[f"GRIDSVC_{name.upper()}"] = str(value)
+        return out
 
     @property
     def trusted_origin_list(self) -> tuple[str, ...]:

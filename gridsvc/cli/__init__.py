@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the API server")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=int, help="worker processes (default GRIDSVC_WORKERS, 1)")
     s.set_defaults(func=core.cmd_serve)
 
     d = sub.add_parser("demo", help="load a real district with generated grids, then serve")

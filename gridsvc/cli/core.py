@@ -17,14 +17,45 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from gridsvc.api.app import create_app
 
     host, port = args.host or settings.host, args.port or settings.port
+    workers = getattr(args, "workers", None) or settings.workers
     print(f"gridsvc listening on http://{host}:{port}/  (API docs: /docs)", flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
+    if workers <= 1:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
+        return 0
+    return _serve_workers(settings, host, port, workers)
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> int:
+    """Several worker processes: the database, schema and key files are made ready here,
+    once, and each worker builds its app from the same settings passed in the environment."""
+    import os
+
+    import uvicorn
+
+    from gridsvc.db.connect import database_url
+    from gridsvc.db.migrate import upgrade
+    from gridsvc.keyfiles import keyring, session_secret
+
+    with database_url(settings) as url:
+        upgrade(url)
+        session_secret(settings)
+        keyring(settings)
+        os.environ.update(settings.model_copy(update={"database_url": url}).environment())
+        uvicorn.run(
+            "gridsvc.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
     return 0
 
 
