@@ -86,3 +86,25 @@ def test_reimporting_the_same_rows_changes_no_version(scratch: Engine) -> None:
             units_repo.upsert(conn, [row])
     with psycopg.connect(conninfo(scratch)) as conn, conn.cursor() as cur:
         assert versions(cur) == {"units": 1}
+
+
+def test_camera_sightings_leave_the_version_alone(scratch: Engine) -> None:
+    """last_seen moves with every event batch; only the record, status or alarms bump."""
+    forget(scratch)
+    with psycopg.connect(conninfo(scratch), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO cameras (adcode, device_id, name, department, device_type) "
+            "VALUES (%s, '99000100001320000001', 'c', 'police', '132')",
+            (DISTRICT,),
+        )
+        assert versions(cur) == {"cameras": 1}
+        where = "WHERE adcode = %s"
+        cur.execute(
+            f"UPDATE cameras SET last_seen = now(), seen_since = now() {where}", (DISTRICT,)
+        )
+        assert versions(cur) == {"cameras": 1}
+        for change in ("status = 'online'", "alarms = '{video_loss}'", "updated_at = now()"):
+            before = versions(cur)["cameras"]
+            cur.execute(f"UPDATE cameras SET {change} {where}", (DISTRICT,))
+            assert versions(cur)["cameras"] == before + 1, change
+        cur.execute(f"DELETE FROM cameras {where}", (DISTRICT,))
