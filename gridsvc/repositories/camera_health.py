@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from cameras.health import MAX_DEPTH, HealthPolicy
+from gridsvc.repositories import camera_events as events_repo
 
 #: Advisory lock held by the sweeping transaction (one sweep at a time across processes).
 SWEEP_LOCK = 0x67_72_69_64_63_61_6D  # "gridcam"
@@ -216,18 +217,10 @@ def _days(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def partition_name(day: date) -> str:
-    """The daily partition of camera_events holding ``day`` (UTC)."""
-    return f"camera_events_p{day:%Y%m%d}"
-
-
 def ensure_day_partitions(conn: Connection, days: Iterable[date]) -> None:
-    """Create the missing daily partitions of camera_events for ``days`` (UTC).
-
-    Local helper until the event core's partition function is merged (same names, same
-    bounds); existing partitions are skipped without taking any lock on camera_events.
-    """
-    wanted = {partition_name(d): d for d in days}
+    """Create the missing daily partitions of camera_events for ``days`` (UTC), inside the
+    caller's transaction; existing ones are skipped without taking any lock."""
+    wanted = {events_repo.partition_name(d): d for d in days}
     existing = set(
         conn.execute(
             text("SELECT relname FROM pg_class WHERE relname = ANY(:names)"),
@@ -235,12 +228,5 @@ def ensure_day_partitions(conn: Connection, days: Iterable[date]) -> None:
         ).scalars()
     )
     for name, day in sorted(wanted.items()):
-        if name in existing:
-            continue
-        start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
-        conn.execute(
-            text(
-                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF camera_events "
-                f"FOR VALUES FROM ('{start} 00:00+00') TO ('{end} 00:00+00')"
-            )
-        )
+        if name not in existing:
+            events_repo.create_partition(conn, day)
