@@ -17,7 +17,14 @@ import numpy as np
 from sqlalchemy import Engine
 
 from cameras import coverage as rules
-from gridsvc.auth import Action, Principal, authorize, search_district, target_district
+from gridsvc.auth import (
+    Action,
+    Principal,
+    authorize,
+    can_see_camera,
+    search_district,
+    target_district,
+)
 from gridsvc.elementview import code_range
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.repositories import coverage as repo
@@ -116,7 +123,9 @@ def cameras_seeing(
             grids = repo.grids_at(conn, lon, lat, adcode)
             if not principal.grid_codes & set(grids):
                 raise NotFound(f"point ({x}, {y}) is not in a grid of this key")
-        rows = repo.cameras_seeing(conn, lon, lat, adcode, limit)
+        found = repo.cameras_seeing(conn, lon, lat, adcode, limit)
+    # a grid leader reads cameras standing in its own grids; others are only counted
+    rows = [r for r in found if can_see_camera(principal, r["adcode"], r["grid_code"])]
     cameras = [
         {
             "device_id": r["device_id"],
@@ -130,7 +139,8 @@ def cameras_seeing(
         }
         for r in rows
     ]
-    return {"lon": lon, "lat": lat, "count": len(cameras), "cameras": cameras}
+    hidden = len(found) - len(rows)
+    return {"lon": lon, "lat": lat, "count": len(cameras), "hidden": hidden, "cameras": cameras}
 
 
 def recompute_district(

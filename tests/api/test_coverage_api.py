@@ -180,6 +180,27 @@ def test_seeing_scope(client: TestClient, keys: dict[str, str], scene: Scene) ->
     assert seeing(client, keys["admin"], 200.0, 25.0).status_code == 422
 
 
+def test_a_grid_leader_reads_only_its_own_grids_cameras_among_those_seeing(
+    client: TestClient, keys: dict[str, str], scene: Scene, engine: Engine
+) -> None:
+    """A camera standing in a neighbouring grid that sees into the leader's grid is counted,
+    not shown (the registry would answer 404 for it)."""
+    inside = offset(scene.lon, scene.lat, 8.0, 0.0)
+    west = scene.cameras[1].device_id
+    move = "UPDATE cameras SET grid_code = :g WHERE device_id = :d"
+    with engine.begin() as conn:
+        conn.execute(text(move), {"g": scene.foreign, "d": west})
+    try:
+        leader = seeing(client, keys["grid_leader"], *inside).json()
+        assert [c["device_id"] for c in leader["cameras"]] == [scene.cameras[0].device_id]
+        assert leader["count"] == 1 and leader["hidden"] == 1
+        operator = seeing(client, keys["operator"], *inside).json()
+        assert operator["count"] == 2 and operator["hidden"] == 0
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(move), {"g": scene.grid, "d": west})
+
+
 def test_recompute_roles(client: TestClient, keys: dict[str, str], scene: Scene) -> None:
     r = client.post("/api/v1/coverage/recompute", headers=auth(keys["operator"]))
     assert r.status_code == 200, r.text
