@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,11 +19,11 @@ from cameras.events import EVENT_TYPES, STATES
 from gridsvc.api.deps import CamerasDep, CurrentPrincipal, EngineDep, SettingsDep, permitted
 from gridsvc.api.params import GRID_CODE, TEXT, District
 from gridsvc.auth import Action, Principal
-from gridsvc.errors import InvalidInput, TooLarge, TooManyRequests
+from gridsvc.errors import InvalidInput
 from gridsvc.ratelimit import RateLimits
 from gridsvc.services import camera_event_reads as reads
+from gridsvc.services import camera_inputs
 from gridsvc.services.camera_directory import CameraDirectory
-from gridsvc.services.camera_events import record_events
 from gridsvc.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["camera events"])
@@ -161,24 +160,8 @@ def _record(
     principal: Principal,
     body: bytes,
 ) -> bytes:
-    """Parse, check the batch and rate limits, store; the JSON answer (off the event loop)."""
-    items = native.parse_body(body)
-    most = settings.camera_batch_max_items
-    if len(items) > most:
-        raise TooLarge(
-            f"the batch has {len(items)} events; the limit is {most} "
-            "(camera_batch_max_items): split it"
-        )
-    wait = rates.take(principal.key_prefix, len(items))
-    if wait > 0:
-        rate = settings.camera_events_per_second
-        seconds = max(1, math.ceil(wait))
-        raise TooManyRequests(
-            f"this key may push {rate:g} events a second (camera_events_per_second): "
-            f"retry in {seconds} s",
-            retry_after=seconds,
-        )
-    result = record_events(engine, cameras, principal, native.parse_items(items))
+    """Parse, check the limits and store one batch; the JSON answer (off the event loop)."""
+    result = camera_inputs.record_native(engine, cameras, settings, rates, principal, body)
     return orjson.dumps(result.as_json())
 
 

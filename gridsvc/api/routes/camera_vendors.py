@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridsvc.api.deps import CamerasDep, EngineDep, SettingsDep
 from gridsvc.api.routes.camera_events import BatchOut, Pusher, RatesDep
-from gridsvc.services import camera_vendors
+from gridsvc.services import camera_inputs
 
 router = APIRouter(prefix="/api/v1/ingest", tags=["camera events"])
 
@@ -71,7 +71,7 @@ async def ingest_isapi(
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     result = await run_in_threadpool(
-        camera_vendors.record_isapi, engine, cameras, settings, rates, principal, body, content_type
+        camera_inputs.record_isapi, engine, cameras, settings, rates, principal, body, content_type
     )
     return Response(orjson.dumps(result.as_json()), media_type="application/json")
 
@@ -92,6 +92,6 @@ async def ingest_onvif(
 ) -> Response:
     body = await request.body()
     result = await run_in_threadpool(
-        camera_vendors.record_onvif, engine, cameras, settings, rates, principal, body
+        camera_inputs.record_onvif, engine, cameras, settings, rates, principal, body
     )
     return Response(orjson.dumps(result.as_json()), media_type="application/json")
