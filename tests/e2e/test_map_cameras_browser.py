@@ -32,7 +32,7 @@ SCALE = 0.25  # ~470 cameras
 @pytest.fixture(scope="module")
 def camera(engine: Engine, demo_district: str) -> dict:
     """The demo cameras loaded; the police camera farthest from any other, online with a
-    video-loss alarm, and a coverage row with a blind spot for its grid."""
+    video-loss alarm, and its grid's coverage set to 30 % with a blind spot around it."""
     load_cameras(engine, demo_district, 7, scale=SCALE)
     with engine.begin() as conn:
         device_id, grid, lon, lat = conn.execute(
@@ -57,7 +57,9 @@ def camera(engine: Engine, demo_district: str) -> dict:
                 "INSERT INTO grid_coverage (adcode, grid_code, area_m2, covered_m2, share, blind, "
                 "cameras) SELECT adcode, code, area_m2, area_m2 * 0.3, 0.3, ST_Multi(ST_Difference("
                 "geom, ST_Buffer(ST_SetSRID(ST_Point(:x, :y), 4326), 0.0004))), 1 FROM units "
-                "WHERE adcode = :a AND code = :g"
+                "WHERE adcode = :a AND code = :g ON CONFLICT (adcode, grid_code) DO UPDATE SET "
+                "covered_m2 = excluded.covered_m2, share = excluded.share, "
+                "blind = excluded.blind, cameras = excluded.cameras"
             ),
             {"a": demo_district, "g": grid, "x": lon, "y": lat},
         )
