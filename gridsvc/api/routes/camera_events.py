@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -12,7 +13,6 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Engine
 
 from cameras import native
 from cameras.events import EVENT_TYPES, STATES
@@ -23,8 +23,8 @@ from gridsvc.errors import InvalidInput
 from gridsvc.ratelimit import RateLimits
 from gridsvc.services import camera_event_reads as reads
 from gridsvc.services import camera_inputs
-from gridsvc.services.camera_directory import CameraDirectory
-from gridsvc.settings import Settings
+from gridsvc.services.camera_events import BatchResult
+from gridsvc.services.camera_inputs import Intake
 
 router = APIRouter(prefix="/api/v1", tags=["camera events"])
 MAX_LIMIT = 1000
@@ -133,36 +133,34 @@ Pusher = Annotated[Principal, Depends(permitted(Action.PUSH_CAMERA_EVENTS))]
 RatesDep = Annotated[RateLimits, Depends(get_camera_rates)]
 
 
+def get_intake(
+    engine: EngineDep,
+    cameras: CamerasDep,
+    settings: SettingsDep,
+    rates: RatesDep,
+    principal: Pusher,
+) -> Intake:
+    """The caller, allowed to push, with what recording its events needs."""
+    return Intake(engine, cameras, settings, rates, principal)
+
+
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+
+
+async def recorded(record: Callable[..., BatchResult], *args: Any) -> Response:
+    """Run a recording (off the event loop) and answer its per-item results as JSON."""
+    result = await run_in_threadpool(record, *args)
+    return Response(orjson.dumps(result.as_json()), media_type="application/json")
+
+
 @router.post(
     "/camera-events",
     summary="Push a batch of camera events (native JSON); per-item results after the commit",
     openapi_extra=BATCH_BODY,
     responses={200: {"model": BatchOut}},
 )
-async def push_events(
-    request: Request,
-    engine: EngineDep,
-    cameras: CamerasDep,
-    settings: SettingsDep,
-    rates: RatesDep,
-    principal: Pusher,
-) -> Response:
-    body = await request.body()
-    result = await run_in_threadpool(_record, engine, cameras, settings, rates, principal, body)
-    return Response(result, media_type="application/json")
-
-
-def _record(
-    engine: Engine,
-    cameras: CameraDirectory,
-    settings: Settings,
-    rates: RateLimits,
-    principal: Principal,
-    body: bytes,
-) -> bytes:
-    """Parse, check the limits and store one batch; the JSON answer (off the event loop)."""
-    result = camera_inputs.record_native(engine, cameras, settings, rates, principal, body)
-    return orjson.dumps(result.as_json())
+async def push_events(request: Request, intake: IntakeDep) -> Response:
+    return await recorded(camera_inputs.record_native, intake, await request.body())
 
 
 @router.get(

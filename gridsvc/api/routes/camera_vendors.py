@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from gridsvc.api.deps import CamerasDep, EngineDep, SettingsDep
-from gridsvc.api.routes.camera_events import BatchOut, Pusher, RatesDep
+from gridsvc.api.routes.camera_events import BatchOut, IntakeDep, recorded
 from gridsvc.services import camera_inputs
 
 router = APIRouter(prefix="/api/v1/ingest", tags=["camera events"])
@@ -60,20 +57,10 @@ ONVIF_BODY: dict[str, Any] = {
     summary="Hikvision ISAPI alerts from a device's HTTP listening host (pictures included)",
     openapi_extra=ISAPI_BODY,
 )
-async def ingest_isapi(
-    request: Request,
-    engine: EngineDep,
-    cameras: CamerasDep,
-    settings: SettingsDep,
-    rates: RatesDep,
-    principal: Pusher,
-) -> Response:
-    body = await request.body()
+async def ingest_isapi(request: Request, intake: IntakeDep) -> Response:
     content_type = request.headers.get("content-type", "")
-    result = await run_in_threadpool(
-        camera_inputs.record_isapi, engine, cameras, settings, rates, principal, body, content_type
-    )
-    return Response(orjson.dumps(result.as_json()), media_type="application/json")
+    body = await request.body()
+    return await recorded(camera_inputs.record_isapi, intake, body, content_type)
 
 
 @router.post(
@@ -82,16 +69,5 @@ async def ingest_isapi(
     summary="ONVIF event notifications (WS-BaseNotification Notify)",
     openapi_extra=ONVIF_BODY,
 )
-async def ingest_onvif(
-    request: Request,
-    engine: EngineDep,
-    cameras: CamerasDep,
-    settings: SettingsDep,
-    rates: RatesDep,
-    principal: Pusher,
-) -> Response:
-    body = await request.body()
-    result = await run_in_threadpool(
-        camera_inputs.record_onvif, engine, cameras, settings, rates, principal, body
-    )
-    return Response(orjson.dumps(result.as_json()), media_type="application/json")
+async def ingest_onvif(request: Request, intake: IntakeDep) -> Response:
+    return await recorded(camera_inputs.record_onvif, intake, await request.body())
