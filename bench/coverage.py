@@ -43,9 +43,9 @@ DOME_SHARE = 1 / 6
 
 
 def camera_layout(codes: list[str], geoms: np.ndarray, areas: np.ndarray, n: int, seed: int = 0):  # type: ignore[no-untyped-def]
-    """``n`` cameras (tests.cameras_rows.CameraRow) on the edges of grids chosen with weight
+    """``n`` cameras (tests.camera_rows.CameraRow) on the edges of grids chosen with weight
     ∝ 1 / area (small urban grids get more), with random headings and views."""
-    from tests.cameras_rows import CameraRow, device_id
+    from tests.camera_rows import CameraRow, device_id
 
     rng = np.random.default_rng(seed)
     weights = 1.0 / np.maximum(areas, 1.0)
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from sqlalchemy import text
 
     from gridsvc.demo.load import load_cameras
-    from tests.cameras_rows import delete_cameras, insert_cameras
+    from tests.camera_rows import delete_cameras, insert_cameras
 
     p = argparse.ArgumentParser(prog="python -m bench coverage", description=__doc__)
     p.add_argument("--cameras", type=int, default=CAMERAS)

@@ -13,7 +13,7 @@ from gridsvc.api.app import create_app
 from gridsvc.repositories.camera_health import ensure_day_partitions
 from gridsvc.settings import Settings
 from tests.api.conftest import auth
-from tests.camera_health_rows import camera, device_id, insert_cameras
+from tests.camera_rows import camera, device_id, insert_status_rows
 from tests.conftest import READONLY_DISTRICT as DISTRICT
 
 URL = "/api/v1/cameras/health"
@@ -55,7 +55,7 @@ def cameras(engine: Engine, grids: tuple[str, str]) -> None:
         ("d", "active", NOW - HOUR),
     ]
     with engine.begin() as conn:
-        insert_cameras(conn, rows)
+        insert_status_rows(conn, rows)
         ensure_day_partitions(conn, {t.date() for *_, t in alarm_events})
         conn.execute(
             text(
@@ -149,7 +149,7 @@ def test_the_app_sweeps_while_it_runs(database_url: str, engine: Engine) -> None
     """A second app on the same database: it sweeps at once and every interval, and stops."""
     stale = camera(DISTRICT, 9, "online", NOW - DAY, NOW - DAY, NOW - DAY)
     with engine.begin() as conn:
-        insert_cameras(conn, [stale])
+        insert_status_rows(conn, [stale])
     settings = Settings(
         database_url=database_url, default_district=DISTRICT, camera_sweep_seconds=0.1
     )

@@ -22,7 +22,7 @@ from cameras.sector import view_sector
 from gridsvc.geo.chinese import wgs84_to_gcj02
 from gridsvc.geo.measure import metres_per_degree, to_local
 from tests.api.conftest import auth
-from tests.cameras_rows import CameraRow, device_id, insert_cameras
+from tests.camera_rows import CameraRow, device_id, insert_cameras
 
 RANGE_M = 40.0
 

@@ -24,7 +24,7 @@ from cameras.health import (
 )
 from gridsvc.repositories import camera_health as repo
 from gridsvc.services.camera_health import CameraSweeper, sweep_once
-from tests.camera_health_rows import camera, device_id, insert_cameras
+from tests.camera_rows import camera, device_id, insert_status_rows
 from tests.conftest import READONLY_DISTRICT as DISTRICT
 
 POLICY = HealthPolicy.of_seconds(offline_after=180, online_after=20)
@@ -71,7 +71,7 @@ def statuses(engine: Engine) -> dict[str, tuple[str, datetime]]:
 def test_sweep_flips_statuses_and_records_each_transition_once(clean: Engine) -> None:
     now = s(300)
     with clean.begin() as conn:
-        insert_cameras(
+        insert_status_rows(
             conn,
             [
                 camera(DISTRICT, 1, ONLINE, s(0), s(100), s(0), grid_code=GRID, h3=123),
@@ -111,7 +111,7 @@ def test_sweep_flips_statuses_and_records_each_transition_once(clean: Engine) ->
 
 def test_events_of_day_partitions_on_both_sides_of_midnight(clean: Engine) -> None:
     with clean.begin() as conn:
-        insert_cameras(conn, [camera(DISTRICT, 1, ONLINE, s(-600), s(-400), s(-600))])
+        insert_status_rows(conn, [camera(DISTRICT, 1, ONLINE, s(-600), s(-400), s(-600))])
     sweep_once(clean, POLICY, retention_days=30, now=s(300), adcode=DISTRICT)
     with clean.connect() as conn:
         where = conn.execute(
@@ -123,7 +123,7 @@ def test_events_of_day_partitions_on_both_sides_of_midnight(clean: Engine) -> No
 
 def test_transition_older_than_the_retention_is_not_recorded(clean: Engine) -> None:
     with clean.begin() as conn:
-        insert_cameras(conn, [camera(DISTRICT, 1, ONLINE, s(-50 * 86400), s(-40 * 86400))])
+        insert_status_rows(conn, [camera(DISTRICT, 1, ONLINE, s(-50 * 86400), s(-40 * 86400))])
     result = sweep_once(clean, POLICY, retention_days=30, now=s(0), adcode=DISTRICT)
     assert result is not None and len(result.changes) == 1 and result.recorded == 0
     assert statuses(clean)[device_id(DISTRICT, 1)][0] == OFFLINE
@@ -136,7 +136,7 @@ def test_an_older_transition_gets_the_partitions_it_needs(clean: Engine) -> None
         before = set(conn.execute(text(PARTITIONS)).scalars())
     try:
         with clean.begin() as conn:
-            insert_cameras(conn, [camera(DISTRICT, 1, ONLINE, s(-4 * 86400), s(-3 * 86400))])
+            insert_status_rows(conn, [camera(DISTRICT, 1, ONLINE, s(-4 * 86400), s(-3 * 86400))])
         result = sweep_once(clean, POLICY, retention_days=5, now=s(0), adcode=DISTRICT)
         assert result is not None and result.recorded == 1
         assert [e["occurred_at"] for e in events(clean)] == [s(-3 * 86400 + 180)]
@@ -153,7 +153,7 @@ def test_an_older_transition_gets_the_partitions_it_needs(clean: Engine) -> None
 def test_offline_nvr_takes_its_channels_offline(clean: Engine) -> None:
     nvr = device_id(DISTRICT, 1, "118")
     with clean.begin() as conn:
-        insert_cameras(
+        insert_status_rows(
             conn,
             [
                 camera(DISTRICT, 1, ONLINE, s(0), s(100), s(0), type_code="118"),
@@ -174,7 +174,7 @@ def test_offline_nvr_takes_its_channels_offline(clean: Engine) -> None:
 def test_channels_return_with_their_nvr(clean: Engine) -> None:
     nvr = device_id(DISTRICT, 1, "118")
     with clean.begin() as conn:
-        insert_cameras(
+        insert_status_rows(
             conn,
             [
                 camera(DISTRICT, 1, OFFLINE, s(280), s(1100), s(1000), type_code="118"),
@@ -192,7 +192,7 @@ def test_channels_return_with_their_nvr(clean: Engine) -> None:
 def test_a_second_sweep_skips_rows_being_changed_and_finds_nothing_after(clean: Engine) -> None:
     """The UPDATE is its own arbiter: no advisory lock involved here."""
     with clean.begin() as conn:
-        insert_cameras(conn, [camera(DISTRICT, n, ONLINE, s(0), s(0), s(0)) for n in range(50)])
+        insert_status_rows(conn, [camera(DISTRICT, n, ONLINE, s(0), s(0), s(0)) for n in range(50)])
         # committed first: b would wait for a partition a created and has not committed
         repo.ensure_day_partitions(conn, [s(0).date(), s(300).date()])
     with clean.connect() as a, clean.connect() as b:
@@ -210,7 +210,9 @@ def test_concurrent_sweeps_record_each_event_once(clean: Engine) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     with clean.begin() as conn:
-        insert_cameras(conn, [camera(DISTRICT, n, ONLINE, s(0), s(0), s(0)) for n in range(200)])
+        insert_status_rows(
+            conn, [camera(DISTRICT, n, ONLINE, s(0), s(0), s(0)) for n in range(200)]
+        )
     with ThreadPoolExecutor(4) as pool:
         futures = [
             pool.submit(sweep_once, clean, POLICY, retention_days=30, now=s(300)) for _ in range(8)
@@ -258,7 +260,7 @@ def test_sql_and_pure_rule_agree(engine: Engine, seed: int) -> None:
         for did, c in cams.items()
     ]
     with engine.connect() as conn, conn.begin() as tx:
-        insert_cameras(conn, rows)
+        insert_status_rows(conn, rows)
         changes, _ = repo.sweep(conn, now, policy, DISTRICT)
         tx.rollback()
     got = {c.device_id: Transition(c.status, c.at, c.reason) for c in changes}
@@ -282,7 +284,7 @@ def test_parent_chain_deeper_than_the_limit_stops(engine: Engine) -> None:
         for did, c in chain.items()
     ]
     with engine.connect() as conn, conn.begin() as tx:
-        insert_cameras(conn, rows)
+        insert_status_rows(conn, rows)
         changes, _ = repo.sweep(conn, s(300), POLICY, DISTRICT)
         tx.rollback()
     assert len(changes) == MAX_DEPTH + 1  # the root and MAX_DEPTH levels below it
@@ -304,7 +306,7 @@ def test_ensure_day_partitions_is_idempotent(engine: Engine) -> None:
 
 def test_sweeper_runs_in_the_background_and_stops(clean: Engine) -> None:
     with clean.begin() as conn:
-        insert_cameras(conn, [camera(DISTRICT, 1, ONLINE, s(0), s(0), s(0))])
+        insert_status_rows(conn, [camera(DISTRICT, 1, ONLINE, s(0), s(0), s(0))])
     sweeper = CameraSweeper(clean, POLICY, interval=0.05, retention_days=36500)
     sweeper.start()
     deadline = time.monotonic() + 30

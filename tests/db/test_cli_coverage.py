@@ -13,7 +13,7 @@ from gridsvc.cli import build_parser
 from gridsvc.repositories import audit as audit_repo
 from gridsvc.repositories.audit import AuditFilter
 from gridsvc.settings import Settings
-from tests.cameras_rows import CameraRow, device_id, insert_cameras
+from tests.camera_rows import CameraRow, device_id, insert_cameras
 
 
 def run(database_url: str, *argv: str) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from cameras.sector import view_sector
 from gridsvc.geo.measure import to_local
 from gridsvc.repositories import coverage as repo
-from tests.cameras_rows import CameraRow, device_id, insert_cameras, move_camera
+from tests.camera_rows import CameraRow, device_id, insert_cameras, move_camera
 
 SERIALS = iter(range(1, 1_000_000))
 

@@ -12,7 +12,7 @@ import shapely
 from sqlalchemy import Engine, text
 
 from gridsvc.repositories import coverage as repo
-from tests.cameras_rows import CameraRow, delete_cameras, device_id, insert_cameras
+from tests.camera_rows import CameraRow, delete_cameras, device_id, insert_cameras
 
 
 @pytest.fixture
