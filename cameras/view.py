@@ -16,9 +16,18 @@ from cameras.record import NUMBER_FIELDS, PTZ_TYPES, TEXT_FIELDS
 from gridsvc.errors import InvalidInput
 
 _IDENTITY = ("device_id", "name", "department", "device_type", "integrator", "parent_id")
-LISTED = (*_IDENTITY, "grid_code", "status", "alarms", "ptz_type", *NUMBER_FIELDS, "tags")
+LISTED = (
+    *_IDENTITY,
+    "grid_code",
+    "status",
+    "alarms",
+    "ptz_type",
+    *NUMBER_FIELDS,
+    "tags",
+    "aliases",
+)
 _ORIGIN = ("adcode", "source", "manufacturer", "model", "address", "civil_code")
-DETAIL = (*_ORIGIN, "aliases", "attrs")
+DETAIL = (*_ORIGIN, "attrs")
 TIMES = ("status_since", "last_seen", "seen_since", "created_at", "updated_at")
 
 
@@ -39,6 +48,7 @@ def feature(row: dict[str, Any], *, full: bool = False, credentials: bool = Fals
     props: dict[str, Any] = {k: row.get(k) for k in LISTED}
     props["alarms"] = list(row.get("alarms") or [])
     props["tags"] = list(row.get("tags") or [])
+    props["aliases"] = list(row.get("aliases") or [])
     props["h3"] = f"{row['h3']:x}" if row.get("h3") else None
     ptz = PTZ_TYPES.get(row.get("ptz_type") or 0)
     props["ptz_name"] = ptz[0] if ptz else None
@@ -46,7 +56,6 @@ def feature(row: dict[str, Any], *, full: bool = False, credentials: bool = Fals
     props["last_seen"] = _iso(row.get("last_seen"))
     if full:
         props |= {k: row.get(k) for k in DETAIL}
-        props["aliases"] = list(row.get("aliases") or [])
         props |= {k: _iso(row.get(k)) for k in TIMES}
         props["decoded"] = _decoded(row["device_id"])
         streams = list(row.get("streams") or [])

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from cameras.deviceid import make_device_id
 from gridsvc.db.embedded import free_port
 from gridsvc.services.keys import create_key
 from tests.camera_rows import add_cameras
@@ -97,4 +98,65 @@ def test_simulated_traffic_reaches_every_input(  # type: ignore[no-untyped-def]
             {"ids": ids},
         ).scalar_one()
     assert set(sources) == {"isapi", "onvif", "native"}
+    assert unseen == 0
+
+
+def test_simulator_reads_the_registry(  # type: ignore[no-untyped-def]
+    server: str, engine: Engine, database_url: str, tmp_path
+) -> None:
+    """Cameras registered through the API, read back by the simulator from
+    ``GET /api/v1/cameras`` and pushed for through each input their aliases call for."""
+    with engine.connect() as conn:
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM units "
+                "WHERE adcode = :a AND level = 'grid' ORDER BY code LIMIT 1) s"
+            ),
+            {"a": DEMO},
+        ).one()
+    key, _ = create_key(engine, "admin", name="simulator registry")
+    aliases = ["mac:44:19:b6:00:09:01/1", "onvif:http://10.9.0.3/onvif/device_service/vs_1", ""]
+    cameras = [
+        {
+            "device_id": make_device_id(DEMO, 9_000 + n),
+            "name": f"registry {n}",
+            "department": "police",
+            "lon": lon,
+            "lat": lat,
+            "aliases": [alias] if alias else [],
+        }
+        for n, alias in enumerate(aliases, start=1)
+    ]
+    request = urllib.request.Request(
+        f"{server}/api/v1/cameras",
+        data=json.dumps({"cameras": cameras}).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert json.loads(r.read())["counts"]["created"] == len(cameras)
+    ids = [c["device_id"] for c in cameras]
+    args = ["simulate", "cameras", "--url", server, "--key", key, "--district", DEMO]
+    args += ["--rate", "12", "--duration", "4", "--heartbeat", "2", "--seed", "5", "--json"]
+    done = subprocess.run(
+        [GRIDSVC, *args],
+        env=_env(database_url, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["rejected"] == 0 and summary["events"] > 0, summary
+    with engine.connect() as conn:
+        sources = set(
+            conn.execute(
+                text("SELECT DISTINCT source FROM camera_events WHERE camera_id = ANY(:ids)"),
+                {"ids": ids},
+            ).scalars()
+        )
+        unseen = conn.execute(
+            text("SELECT count(*) FROM cameras WHERE device_id = ANY(:ids) AND last_seen IS NULL"),
+            {"ids": ids},
+        ).scalar_one()
+    assert sources == {"isapi", "onvif", "native"}
     assert unseen == 0
