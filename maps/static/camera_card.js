@@ -85,7 +85,8 @@
       if (events.loading) { box.appendChild(el("p", { "class": "gs-muted" }, t("camera.loading"))); return box; }
       if (events.error) { box.appendChild(el("p", { "class": "gs-muted" }, t("camera.eventsUnavailable"))); return box; }
       if (!events.rows.length) { box.appendChild(el("p", { "class": "gs-muted" }, t("camera.noEvents"))); return box; }
-      var history = events.rows.filter(function (e) { return e.type === "online" || e.type === "offline"; });
+      // status changes oldest first, so the arrows read in time order (events come newest first)
+      var history = events.rows.filter(function (e) { return e.type === "online" || e.type === "offline"; }).reverse();
       var ul = el("ul", { "class": "gs-list gs-events" });
       events.rows.forEach(function (e) {
         var li = el("li", { "data-type": e.type || "" });

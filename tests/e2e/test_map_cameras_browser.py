@@ -1,20 +1,23 @@
 """Cameras on the command map in Chromium: the demo's cameras of 510104 drawn with their
 view sectors and coverage, a click on a camera opening its card (device ID decoded,
-department, status), in Chinese then English.
+department, status from the tile; then the registry's details and the camera's latest
+events, its status history and an ANPR picture from the API), in Chinese then English.
 
 Same server and rules as ``test_map_browser`` (every request outside 127.0.0.1 aborted).
-The card's registry and event endpoints may be missing on this server: the card must show
-what the tile carries regardless.
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, text
 
+from cameras.simulate import tiny_jpeg
 from gridsvc.demo.load import load_cameras
+from gridsvc.repositories import camera_events as events_repo
 from gridsvc.services.keys import create_key
 from tests.e2e.test_map_browser import (  # noqa: F401 (fixtures)
     CHROMIUM,
@@ -63,7 +66,51 @@ def camera(engine: Engine, demo_district: str) -> dict:
             ),
             {"a": demo_district, "g": grid, "x": lon, "y": lat},
         )
-    return {"device_id": device_id, "grid": grid, "lon": lon, "lat": lat}
+        picture = add_events(conn, demo_district, device_id, grid)
+    return {"device_id": device_id, "grid": grid, "lon": lon, "lat": lat, "picture": picture}
+
+
+def add_events(conn, adcode: str, device_id: str, grid: str) -> str:  # type: ignore[no-untyped-def]
+    """The camera's status history (offline, then online) and an ANPR event with a picture,
+    stored as the event service stores them; the picture's id."""
+    jpeg = tiny_jpeg(7)
+    picture = hashlib.sha256(jpeg).hexdigest()
+    now = datetime.now(UTC).replace(microsecond=0)
+    events = [
+        ("system:offline:e2e", now - timedelta(minutes=30), "offline", "system", None, []),
+        ("system:online:e2e", now - timedelta(minutes=10), "online", "system", None, []),
+        ("anpr-e2e-1", now - timedelta(minutes=1), "anpr", "isapi", "云D12345", [picture]),
+    ]
+    for day in {events_repo.day_of(at) for _, at, *_ in events}:
+        events_repo.create_partition(conn, day)
+    conn.execute(
+        text(
+            "INSERT INTO camera_pictures (adcode, picture_id, camera_id, content_type, size, data) "
+            "VALUES (:a, :p, :d, 'image/jpeg', :n, :b)"
+        ),
+        {"a": adcode, "p": picture, "d": device_id, "n": len(jpeg), "b": jpeg},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO camera_events (adcode, camera_id, occurred_at, event_id, type, source, "
+            "grid_code, label, pictures) VALUES (:a, :d, :t, :e, :type, :src, :g, :label, :pics)"
+        ),
+        [
+            {
+                "a": adcode,
+                "d": device_id,
+                "t": at,
+                "e": eid,
+                "type": kind,
+                "src": source,
+                "g": grid,
+                "label": label,
+                "pics": pics,
+            }
+            for eid, at, kind, source, label, pics in events
+        ],
+    )
+    return picture
 
 
 def test_camera_layers_and_card_in_chromium(server: str, engine: Engine, camera: dict) -> None:  # noqa: F811
@@ -145,6 +192,25 @@ def test_camera_layers_and_card_in_chromium(server: str, engine: Engine, camera:
             )
             assert field("decoded.centre") == f"{device_id[:6]} · {device_id[6:8]}"
             assert page.evaluate("GridMap.panel.state.locate") is None  # not a point lookup
+
+            # from the API: the registry's details and the latest events with the picture
+            events = page.locator("#gs-camera-body [data-field='events'] li")
+            assert events.count() == 3
+            assert (
+                "车牌识别" in events.first.inner_text() and "云D12345" in events.first.inner_text()
+            )
+            history = field("history")
+            assert history.index("离线") < history.index("上线")
+            thumb = page.locator("#gs-camera-body img.gs-thumb")
+            assert camera["picture"] in (thumb.get_attribute("src") or "")
+            thumb.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "() => { const i = document.querySelector('#gs-camera-body img.gs-thumb');"
+                " return i && i.complete && i.naturalWidth === 8; }",
+                timeout=15_000,
+            )
+            assert "camera.detailsUnavailable" not in page.inner_text("#gs-camera-body")
+            assert "设备详情暂不可用" not in page.inner_text("#gs-camera-body")
 
             # the grid card's camera section (the card API's `cameras`), as profile.js draws it
             summary = {
