@@ -190,3 +190,32 @@ def page(conn: Connection, f: CameraFilter, limit: int, offset: int) -> list[dic
     """A page of matching cameras in device ID order."""
     query = select(*SHOWN).where(*_where(f)).order_by(Camera.device_id).limit(limit).offset(offset)
     return [_row(r) for r in conn.execute(query).mappings()]
+
+
+_REPLACE_SQL = text(
+    """
+WITH placed AS (
+  SELECT c.device_id,
+         (SELECT min(u.code) FROM units u
+           WHERE u.adcode = c.adcode AND u.level = 'grid' AND ST_Covers(u.geom, c.geom)) AS code
+    FROM cameras c
+   WHERE c.adcode = :adcode AND c.geom IS NOT NULL
+)
+UPDATE cameras c SET grid_code = p.code, updated_at = now()
+  FROM placed p
+ WHERE c.adcode = :adcode AND c.device_id = p.device_id AND c.grid_code IS DISTINCT FROM p.code
+RETURNING c.device_id
+"""
+)
+
+
+def replace_in_grids(conn: Connection, adcode: str) -> int:
+    """Give every camera of the district the grid now covering it (the smallest code on a
+    shared border, as locate answers), after its grids changed; how many moved grid."""
+    return len(conn.execute(_REPLACE_SQL, {"adcode": adcode}).all())
+
+
+def has_cameras(conn: Connection, adcode: str) -> bool:
+    """Whether the district has any camera registered."""
+    found = conn.execute(text("SELECT 1 FROM cameras WHERE adcode = :a LIMIT 1"), {"a": adcode})
+    return found.first() is not None

@@ -18,7 +18,7 @@ from gridsvc.geo.measure import areas_m2
 from gridsvc.repositories import keys as keys_repo
 from gridsvc.repositories import layers as layers_repo
 from gridsvc.repositories import units as units_repo
-from gridsvc.services import audit, cells
+from gridsvc.services import audit, cells, coverage
 from gridsvc.services.audit import Actor
 from gridsvc.services.imports import import_in
 from gridsvc.services.layers import PROPOSAL, build_report, feature_labels, layer_or_404
@@ -126,6 +126,7 @@ def _adopt(  # type: ignore[no-untyped-def]
         result, _ = import_in(conn, table, Level.GRID, wgs84, adcode, False, False)
         layers_repo.set_status(conn, adcode, layer_id, "adopted")
         state = cells.rebuild_in(conn, adcode, resolution)
+        cameras = coverage.after_grids_changed(conn, adcode)
         reports = [x["layer_id"] for x in layers_repo.list_layers(conn, adcode)]
         for other in reports:
             build_report(conn, adcode, other)
@@ -138,6 +139,7 @@ def _adopt(  # type: ignore[no-untyped-def]
         "reports_rebuilt": reports,
         "import": result.to_dict(),
         "index": state,
+        "cameras": cameras,
     }
 
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cameras import coverage as rules
 from gridsvc.auth import (
@@ -27,6 +27,7 @@ from gridsvc.auth import (
 )
 from gridsvc.elementview import code_range
 from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.repositories import cameras as cameras_repo
 from gridsvc.repositories import coverage as repo
 from gridsvc.services import audit
 from gridsvc.services.audit import Actor
@@ -165,3 +166,12 @@ def recompute(engine: Engine, adcode: str, actor: Actor | None) -> dict:
         detail = {"grids": written, "seconds": round(seconds, 3)}
         audit.record(conn, actor, "coverage.recompute", district=adcode, detail=detail)
     return {**summary, "seconds": round(seconds, 3)}
+
+
+def after_grids_changed(conn: Connection, adcode: str) -> dict:
+    """Inside the transaction that changed a district's grids: each camera is given the grid
+    now covering it and every grid's coverage is recomputed (grids gone lose theirs)."""
+    if not cameras_repo.has_cameras(conn, adcode):
+        return {"cameras_moved": 0, "grids_covered": 0}
+    moved = cameras_repo.replace_in_grids(conn, adcode)
+    return {"cameras_moved": moved, "grids_covered": repo.recompute_district(conn, adcode)}

@@ -11,7 +11,7 @@ from gridsvc.coding import Level
 from gridsvc.errors import InvalidInput
 from gridsvc.geo.crs import parse_crs
 from gridsvc.repositories import units as units_repo
-from gridsvc.services import audit, cells
+from gridsvc.services import audit, cells, coverage
 from gridsvc.services.audit import Actor
 from gridsvc.settings import Settings
 from ingest.archive import ZipLimits
@@ -97,6 +97,7 @@ def import_table(
             if lvl is Level.GRID and (written.get("inserted") or written.get("updated")):
                 changed = set(previous) | set(report.written_codes)
                 cells.rebuild_in(conn, district, resolution, changed=changed, previous=previous)
+                coverage.after_grids_changed(conn, district)
             detail = {"level": lvl.value, "crs": system.label, "features": len(table)}
             audit.record(
                 conn,
