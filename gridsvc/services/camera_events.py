@@ -120,7 +120,7 @@ def record_events(
         camera = names.get(refs[0]) if names is not None and refs else None
         if (
             camera is None
-            or (own is not False and camera.integrator != own)
+            or (own is not False and (own is None or camera.integrator != own))
             or not window[0] <= item.occurred_at <= window[1]
         ):
             camera = _check(item, directory, principal, window)

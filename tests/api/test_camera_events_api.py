@@ -103,7 +103,12 @@ def test_a_resent_batch_is_all_duplicate(
 
 
 def test_an_integrator_pushes_only_for_its_own_cameras(
-    client: TestClient, acme: str, keys: dict[str, str], cams: dict[str, list[str]]
+    client: TestClient,
+    acme: str,
+    keys: dict[str, str],
+    cams: dict[str, list[str]],
+    engine: Engine,
+    demo_district: str,
 ) -> None:
     events = [
         item(cams["acme"][2]),
@@ -118,6 +123,12 @@ def test_an_integrator_pushes_only_for_its_own_cameras(
     assert body["results"][3]["camera_id"] == cams["acme"][0]  # found by its alias
     no_name = client.post(URL, json={"events": events[:1]}, headers=auth(keys["integrator"]))
     assert no_name.json()["results"][0]["error"]["code"] == "forbidden"
+    # a key without an integrator name pushes for no camera, not for those without one,
+    # whether limited to a district (the directory's fast path) or not
+    for district in (None, demo_district):
+        nameless = create_key(engine, "integrator", name="nameless", district=district)[0]
+        answer = client.post(URL, json={"events": [item(cams["none"][1])]}, headers=auth(nameless))
+        assert answer.json()["results"][0]["error"]["status"] == 403, district
 
 
 def test_unknown_and_foreign_cameras_are_404_items(
