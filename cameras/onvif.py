@@ -37,10 +37,9 @@ SOURCE_KEYS = ("VideoSourceConfigurationToken", "VideoSourceToken", "Source")
 STATE_KEYS = ("State", "IsMotion", "IsTamper", "IsSignalLoss", "IsTooBlurry", "Value")
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
 _ZERO_TIME = "0000-00-00"
-#: A NotificationMessage element in the body's text (they do not nest), whatever its prefix.
-_MESSAGE = re.compile(
-    r"<(?:[\w.-]+:)?NotificationMessage[\s>].*?</(?:[\w.-]+:)?NotificationMessage\s*>", re.S
-)
+#: Where NotificationMessage elements open and close in the body's text, whatever the prefix.
+_OPEN = re.compile(r"<(?:[\w.-]+:)?NotificationMessage[\s>]")
+_CLOSE = re.compile(r"</(?:[\w.-]+:)?NotificationMessage\s*>")
 
 
 def parse_notify(body: bytes, received_at: datetime) -> list[CameraEvent | ItemError]:
@@ -59,11 +58,26 @@ def parse_notify(body: bytes, received_at: datetime) -> list[CameraEvent | ItemE
             errors=[{"code": "malformed", "field": "NotificationMessage"}],
         )
     text = xml_text(body)
-    raws = _MESSAGE.findall(text)
+    raws = raw_messages(text)
     if len(raws) != len(messages):
         raws = [text] * len(messages)
     pairs = enumerate(zip(messages, raws, strict=True))
     return [message_event(m, i, received_at, raw) for i, (m, raw) in pairs]
+
+
+def raw_messages(text: str) -> list[str]:
+    """Each NotificationMessage's text as received (they do not nest): every opening tag
+    paired with the first closing tag after it, in one pass over the body."""
+    closes = [m.end() for m in _CLOSE.finditer(text)]
+    out, j = [], 0
+    for start in (m.start() for m in _OPEN.finditer(text)):
+        while j < len(closes) and closes[j] <= start:
+            j += 1
+        if j == len(closes):
+            break
+        out.append(text[start : closes[j]])
+        j += 1
+    return out
 
 
 def _notify_in(root: ET.Element) -> ET.Element | None:
@@ -162,6 +176,6 @@ def _utc_time(value: str | None, received_at: datetime, attrs: dict[str, Any]) -
         return received_at.astimezone(UTC)
     try:
         when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"UtcTime {value!r} is not an ISO 8601 time") from None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"UtcTime {value!r} is not an ISO 8601 time in range") from None

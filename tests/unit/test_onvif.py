@@ -164,3 +164,22 @@ def test_entities_are_refused_fast(name: str) -> None:
         parse_notify(body, RECEIVED)
     assert time.perf_counter() - started < 0.1
     assert err.value.errors[0]["code"] == "forbidden_xml"
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_time_out_of_range_is_an_item_error(when: str) -> None:
+    body = sample("onvif_motion_alarm.xml").replace(b'UtcTime="', f'UtcTime="{when}" x="'.encode())
+    [item] = parse_notify(body, RECEIVED)
+    assert isinstance(item, ItemError) and item.field == "UtcTime" and "in range" in item.message
+
+
+def test_unclosed_message_tags_cost_linear_time() -> None:
+    """Opening tags with no closing tag after them (hidden in a comment) must not make the
+    raw-text split quadratic: 20,000 of them parse in well under a second."""
+    bait = b"<!--" + b"<NotificationMessage>" * 20_000 + b"-->"
+    body = sample("onvif_motion_alarm.xml").replace(b"</wsnt:Notify>", bait + b"</wsnt:Notify>")
+    assert bait in body
+    started = time.perf_counter()
+    [item] = parse_notify(body, RECEIVED)
+    assert time.perf_counter() - started < 1.0
+    assert isinstance(item, CameraEvent) and "MotionAlarm" in item.raw
