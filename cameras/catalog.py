@@ -21,7 +21,7 @@ from typing import Any
 from cameras.deviceid import PARENT_TYPES, VIDEO_TYPES, is_region_code, parse_device_id
 from cameras.fields import FieldError
 from cameras.record import CameraRecord, check_record
-from cameras.xmlsafe import child, children, parse_xml, text_of
+from cameras.xmlsafe import child, children, parse_xml, text_of, top_level_spans
 from gridsvc.errors import InvalidInput
 
 GROUP_TYPES = frozenset({"215", "216"})
@@ -34,7 +34,9 @@ ITEM_FIELDS = {
     "CivilCode": "civil_code",
     "Address": "address",
 }
-_DOC = re.compile(rb"(?:<\?xml[^>]*\?>\s*)?<(?:\w+:)?Response\b.*?</(?:\w+:)?Response\s*>", re.S)
+#: Where Response documents open (with their XML declaration, if any) and close.
+_DOC_OPEN = re.compile(rb"(?:<\?xml[^>?]*\?>\s*)?<(?:\w+:)?Response\b")
+_DOC_CLOSE = re.compile(rb"</(?:\w+:)?Response\s*>")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
@@ -136,7 +138,7 @@ def split_documents(body: bytes) -> list[bytes]:
             "Catalog body refused: DTDs, entities and external references are not accepted",
             errors=[{"code": "forbidden_xml"}],
         )
-    found = [m.group(0) for m in _DOC.finditer(body)]
+    found = top_level_spans(body, _DOC_OPEN, _DOC_CLOSE)
     return found if len(found) > 1 else [body]
 
 

@@ -17,7 +17,15 @@ from typing import Any
 
 from cameras.events import CameraEvent, ItemError, onvif_refs
 from cameras.multipart import xml_text
-from cameras.xmlsafe import child, children, find_all, local, parse_xml, text_of
+from cameras.xmlsafe import (
+    child,
+    children,
+    find_all,
+    local,
+    parse_xml,
+    text_of,
+    top_level_spans,
+)
 from gridsvc.errors import InvalidInput
 
 #: Topic paths (after the prefix) → normalised type; the longest matching prefix wins.
@@ -58,26 +66,11 @@ def parse_notify(body: bytes, received_at: datetime) -> list[CameraEvent | ItemE
             errors=[{"code": "malformed", "field": "NotificationMessage"}],
         )
     text = xml_text(body)
-    raws = raw_messages(text)
+    raws = top_level_spans(text, _OPEN, _CLOSE)
     if len(raws) != len(messages):
         raws = [text] * len(messages)
     pairs = enumerate(zip(messages, raws, strict=True))
     return [message_event(m, i, received_at, raw) for i, (m, raw) in pairs]
-
-
-def raw_messages(text: str) -> list[str]:
-    """Each NotificationMessage's text as received (they do not nest): every opening tag
-    paired with the first closing tag after it, in one pass over the body."""
-    closes = [m.end() for m in _CLOSE.finditer(text)]
-    out, j = [], 0
-    for start in (m.start() for m in _OPEN.finditer(text)):
-        while j < len(closes) and closes[j] <= start:
-            j += 1
-        if j == len(closes):
-            break
-        out.append(text[start : closes[j]])
-        j += 1
-    return out
 
 
 def _notify_in(root: ET.Element) -> ET.Element | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import AnyStr
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -95,3 +96,21 @@ def text_of(parent: ET.Element, *path: str) -> str | None:
 def find_all(root: ET.Element, name: str) -> Iterator[ET.Element]:
     """Every descendant named ``name`` (local name), in document order."""
     return (el for el in root.iter() if local(el.tag) == name)
+
+
+def top_level_spans(
+    data: AnyStr, opening: re.Pattern[AnyStr], closing: re.Pattern[AnyStr]
+) -> list[AnyStr]:
+    """The slices of ``data`` from each ``opening`` match to the first ``closing`` match
+    after it, for elements that do not nest, in one pass (a lazy ``open.*?close`` pattern
+    rescans to the end for every unclosed opening tag: quadratic on hostile input)."""
+    ends = [m.end() for m in closing.finditer(data)]
+    out, j = [], 0
+    for start in (m.start() for m in opening.finditer(data)):
+        while j < len(ends) and ends[j] <= start:
+            j += 1
+        if j == len(ends):
+            break
+        out.append(data[start : ends[j]])
+        j += 1
+    return out

@@ -150,3 +150,11 @@ def test_undeclared_gbk_body() -> None:
 )
 def test_parent_of(text: str | None, parent: str | None) -> None:
     assert parent_of(text) == parent
+
+
+def test_unclosed_responses_cost_linear_time() -> None:
+    """Opening tags with no closing tag after them must not make the split quadratic."""
+    body = b"<Response>" * 40_000
+    started = time.perf_counter()
+    assert split_documents(body) == [body]
+    assert time.perf_counter() - started < 1.0
