@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from gridsvc.errors import InvalidInput
 
 _PARAM = re.compile(r';\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
+#: Parts in one body at most (an event and its pictures; an alertStream chunk of alerts).
+MAX_PARTS = 10_000
 _XML_DECL_GB = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"'](gb2312|gbk|gb18030|cp936)", re.I)
 
 
@@ -83,10 +85,13 @@ def _headers(block: bytes) -> dict[str, str]:
     return out
 
 
-def _header_end(body: bytes, start: int) -> tuple[int, int] | None:
-    """Where a part's header block ends and its data starts (CRLF CRLF or LF LF)."""
+def _header_end(body: bytes, start: int, limit: int) -> tuple[int, int] | None:
+    """Where a part's header block ends and its data starts (CRLF CRLF or LF LF), looked for
+    before ``limit`` (the next delimiter) only: the whole body is never rescanned per part."""
     ends = [
-        (i, i + len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := body.find(sep, start)) >= 0
+        (i, i + len(sep))
+        for sep in (b"\r\n\r\n", b"\n\n")
+        if (i := body.find(sep, start, limit)) >= 0
     ]
     return min(ends) if ends else None
 
@@ -100,7 +105,13 @@ def split(body: bytes, content_type: str) -> list[Part]:
         pos += len(delimiter)
         if body[pos : pos + 2] == b"--":
             break  # the closing delimiter
-        ends = _header_end(body, pos)
+        if len(parts) == MAX_PARTS:
+            raise InvalidInput(
+                f"multipart body has more than {MAX_PARTS} parts",
+                errors=[{"code": "too_many_parts"}],
+            )
+        limit = body.find(delimiter, pos)
+        ends = _header_end(body, pos, len(body) if limit < 0 else limit)
         if ends is None:
             break  # a stream cut inside a header block
         headers = _headers(body[pos : ends[0]])
