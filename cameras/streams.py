@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 #: Schemes a video platform or device serves streams over.
 SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt", "udp", "rtp"})
@@ -19,6 +19,12 @@ MAX_URL = 2000
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 #: ``main=rtsp://…; sub=rtsp://…`` as one cell of a table (a bare URL is the main stream).
 _CELL_SPLIT = re.compile(r"[;；\s]+")
+
+
+#: Query parameters that carry credentials in vendors' URLs (Axis, Foscam CGI…).
+_CREDENTIAL_PARAM = re.compile(
+    r"((?:[?&;])(?:user|username|usr|pwd|pass|passwd|password|token|key|auth)=)[^&;#]*", re.I
+)
 
 
 class StreamError(ValueError):
@@ -44,6 +50,12 @@ def check_url(url: object, where: str) -> str:
         )
     if not parts.hostname:
         raise StreamError(f"{where}: '{mask_url(text)}' names no host")
+    userinfo, at, _ = text.partition("://")[2].rpartition("@")
+    if at and "@" not in parts.netloc and "/" not in userinfo:
+        raise StreamError(
+            f"{where}: '{mask_url(text)}': a user or password holding '/', '?' or '#' must be "
+            "percent-encoded (%2F, %3F, %23)"
+        )
     return text
 
 
@@ -88,15 +100,23 @@ def _from_cell(text: str) -> list[object]:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any user and password replaced by ``***`` (host and path kept)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    """The URL with any user and password replaced by ``***``, and the values of credential
+    query parameters (``user``, ``pwd``, ``token``…) too.
+
+    Everything before the last ``@`` after the scheme is treated as credentials, even a
+    ``/``, ``?`` or ``#`` that a device's password holds unencoded: too much may be hidden,
+    never too little.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return MASK
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{MASK}@{host}"))
+    if "@" in rest:
+        rest = f"{MASK}@{rest.rpartition('@')[2]}"
+    return f"{scheme}{sep}{_CREDENTIAL_PARAM.sub(_mask_param, rest)}"
+
+
+def _mask_param(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{MASK}"
 
 
 def masked(streams: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:

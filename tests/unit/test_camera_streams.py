@@ -17,7 +17,13 @@ from cameras.streams import StreamError, check_url, mask_url, masked, parse_stre
         ("rtsp://admin@10.0.0.1/live", "rtsp://***@10.0.0.1/live"),
         (
             "https://u:p%40ss@cdn.example.cn/live.m3u8?token=1",
-            "https://***@cdn.example.cn/live.m3u8?token=1",
+            "https://***@cdn.example.cn/live.m3u8?token=***",
+        ),
+        ("rtsp://user#1:secret@10.0.0.1/live", "rtsp://***@10.0.0.1/live"),
+        ("rtsp://admin:pa/ss@10.0.0.1/live", "rtsp://***@10.0.0.1/live"),
+        (
+            "http://10.0.0.5/cgi-bin/mjpg.cgi?user=admin&pwd=secret&res=hd",
+            "http://10.0.0.5/cgi-bin/mjpg.cgi?user=***&pwd=***&res=hd",
         ),
         ("rtmp://media.example.cn/live/101", "rtmp://media.example.cn/live/101"),
     ],
@@ -66,10 +72,24 @@ def test_bad_urls(url: str, why: str) -> None:
         check_url(url, "streams[0]")
 
 
-def test_bad_url_message_hides_credentials() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rtsp://admin:secret@/x",
+        "rtsp://admin:Abc#secret@10.0.0.1:554/x",
+        "rtsp://user?x:secret@10.0.0.1/live",
+    ],
+)
+def test_bad_url_message_hides_credentials(url: str) -> None:
     with pytest.raises(StreamError) as caught:
-        check_url("rtsp://admin:secret@/x", "streams[0]")
+        check_url(url, "streams[0]")
     assert "secret" not in str(caught.value)
+
+
+def test_unencoded_credentials_are_refused_and_a_query_at_is_not() -> None:
+    with pytest.raises(StreamError, match="percent-encoded"):
+        check_url("rtsp://user#1:secret@10.0.0.1/live", "streams[0]")
+    assert check_url("rtsp://10.0.0.1/live?tag=a@b", "x") == "rtsp://10.0.0.1/live?tag=a@b"
 
 
 def test_parse_cell_and_lists() -> None:
