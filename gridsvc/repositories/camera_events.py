@@ -167,7 +167,9 @@ def insert_new(
     INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING the keys it created."""
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
-        cur.execute("DELETE FROM camera_events_stage" if again else _STAGE)
+        cur.execute(_STAGE)  # the session may not have made it yet, even when ``again``
+        if again:
+            cur.execute("DELETE FROM camera_events_stage")
         with cur.copy("COPY camera_events_stage FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(STAGE_TYPES)
             for row in rows:

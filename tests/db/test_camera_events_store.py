@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from cameras.events import CameraEvent, ItemError
 from gridsvc.auth import Principal, Role
 from gridsvc.cli import build_parser
+from gridsvc.db.connect import make_engine
 from gridsvc.repositories import camera_events as repo
 from gridsvc.services import camera_partitions
 from gridsvc.services.camera_directory import CameraDirectory, EventPolicy
@@ -265,3 +266,28 @@ def test_a_name_used_in_two_districts_needs_a_district_key(
     assert error is not None and error.code == "ambiguous_camera" and "110101" in error.message
     mine = record_events(engine, directory, ADMIN, [event(shared, NOW)])
     assert mine.results[0].camera_id == here
+
+
+def test_a_derived_event_repeating_an_item_on_a_fresh_connection(
+    database_url: str, cams: list[str]
+) -> None:
+    """A heartbeat ending a video loss derives the same event as an explicit video_loss /
+    inactive item at the same time: the batch takes the staging path on its first use of a
+    connection, which must make the staging table before emptying it."""
+    fresh = make_engine(database_url, pool_size=1)
+    try:
+        cam = cams[4]
+        with fresh.begin() as conn:
+            conn.execute(
+                text("UPDATE cameras SET alarms = '{video_loss}' WHERE device_id = :d"), {"d": cam}
+            )
+        directory = CameraDirectory(
+            fresh, EventPolicy(retention_days=3, offline_after=timedelta(minutes=3))
+        )
+        at = NOW - timedelta(minutes=2)
+        items = [event(cam, at, "heartbeat"), event(cam, at, "video_loss", 1, state="inactive")]
+        result = record_events(fresh, directory, ADMIN, items).as_json()
+        assert result["rejected"] == 0, result
+        assert camera_row(fresh, cam)["alarms"] == []
+    finally:
+        fresh.dispose()
