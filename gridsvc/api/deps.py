@@ -93,7 +93,8 @@ def check_same_origin(request: Request) -> None:
 def current_principal(request: Request, engine: EngineDep) -> Principal:
     """The caller, from ``Authorization: Bearer KEY`` or a login session cookie; else 401.
 
-    On ``BASIC_KEY_PATHS`` (camera pushes) the key may also be the Basic auth password.
+    On ``BASIC_KEY_PATHS`` (camera pushes) the key may also be the Basic auth password;
+    sent by a browser from a page, such a request must come from this site too.
 
     A state-changing request carried by the cookie must come from this site (403 otherwise).
     """
@@ -107,7 +108,15 @@ def current_principal(request: Request, engine: EngineDep) -> Principal:
             raise Unauthorized("the login session has expired or is invalid: log in again")
         return principals.session(engine, id_hash, client_address(request))
     basic = parse_basic_key(header) if request.url.path in BASIC_KEY_PATHS else None
+    if basic and _from_a_page(request):
+        check_same_origin(request)  # a browser replays Basic credentials on forged posts
     return principals.principal(engine, basic or parse_bearer(header))
+
+
+def _from_a_page(request: Request) -> bool:
+    """Whether a browser sent the request from a page (devices send neither header)."""
+    fetch_site = request.headers.get("sec-fetch-site", "none").lower()
+    return "origin" in request.headers or fetch_site not in ("none", "same-origin")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

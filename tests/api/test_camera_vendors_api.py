@@ -111,6 +111,19 @@ def test_the_key_as_basic_auth_password(client: TestClient, env: Env) -> None:
     assert "Basic" in refused.headers["www-authenticate"]
 
 
+def test_basic_auth_from_another_site_is_refused(client: TestClient, env: Env) -> None:
+    """A browser that once had the key typed into its Basic prompt replays it on a forged
+    cross-site post: refused; the same from this site's pages, or a device, is accepted."""
+    body = isapi_now(sample("isapi_vmd.xml"))
+    headers = {"Content-Type": "text/xml", **basic(env.acme)}
+    forged = {**headers, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    assert client.post(ISAPI, content=body, headers=forged).status_code == 403
+    no_origin = {**headers, "Sec-Fetch-Site": "cross-site"}
+    assert client.post(ISAPI, content=body, headers=no_origin).status_code == 403
+    own = {**headers, "Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    assert client.post(ISAPI, content=body, headers=own).status_code == 200
+
+
 def test_basic_auth_is_refused_on_other_routes(client: TestClient, keys: dict[str, str]) -> None:
     assert client.get("/api/v1/grids", headers=basic(keys["admin"])).status_code == 401
 
