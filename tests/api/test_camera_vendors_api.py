@@ -43,18 +43,24 @@ class Env:
 def env(engine: Engine, first_grid: str) -> Iterator[Env]:
     """Three cameras of the demo district (two of integrator acme), and acme's key."""
     gate, anpr = add_cameras(
-        engine, DEMO, 2, first=901, integrator="acme", grid_code=first_grid,
+        engine,
+        DEMO,
+        2,
+        first=901,
+        integrator="acme",
+        grid_code=first_grid,
         aliases={901: [GATE, ONVIF_CAM], 902: [ANPR_CAM]},
-    )  # fmt: skip
+    )
     (others,) = add_cameras(
-        engine, DEMO, 1, first=903, integrator="beta", grid_code=first_grid,
+        engine,
+        DEMO,
+        1,
+        first=903,
+        integrator="beta",
+        grid_code=first_grid,
         aliases={903: [OTHERS_CAM]},
-    )  # fmt: skip
-    acme, prefix = create_key(engine, "integrator", name="acme devices")
-    with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE api_keys SET integrator = 'acme' WHERE prefix = :p"), {"p": prefix}
-        )
+    )
+    acme, prefix = create_key(engine, "integrator", name="acme devices", integrator="acme")
     yield Env(gate, anpr, others, acme)
     with engine.begin() as conn:
         conn.execute(
