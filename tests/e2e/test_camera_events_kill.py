@@ -7,7 +7,6 @@ import http.client
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,9 +20,9 @@ from gridsvc.db.embedded import free_port
 from gridsvc.services.keys import create_key
 from tests.camera_rows import add_cameras
 from tests.conftest import SCRATCH_DISTRICT as DISTRICT
+from tests.e2e.conftest import GRIDSVC
 
 pytestmark = pytest.mark.e2e
-GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
 BATCH = 500
 
 

@@ -6,23 +6,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from cameras.deviceid import make_device_id
-from gridsvc.db.embedded import free_port
 from gridsvc.services.keys import create_key
 from tests.camera_rows import add_cameras
 from tests.conftest import READONLY_DISTRICT as DEMO
+from tests.e2e.conftest import GRIDSVC
 
 pytestmark = pytest.mark.e2e
-GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
 ALIASES = {
     801: ["mac:44:19:b6:00:08:01/1"],
     802: ["ip:10.8.0.2/33"],
@@ -35,33 +31,6 @@ def _env(database_url: str, home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDSVC_")}
     env.update(GRIDSVC_DATABASE_URL=database_url, GRIDSVC_HOME=str(home), **extra)
     return env
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str, demo_district: str, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """``gridsvc serve`` on a free port of 127.0.0.1, against the test database."""
-    port = free_port()
-    home = tmp_path_factory.mktemp("simulate-home")
-    env = _env(database_url, home, GRIDSVC_PORT=str(port), GRIDSVC_DEFAULT_DISTRICT=demo_district)
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen([GRIDSVC, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((home / "server.log").read_text()) from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 def test_simulated_traffic_reaches_every_input(  # type: ignore[no-untyped-def]

@@ -7,19 +7,12 @@ none was attempted. A screenshot is kept in ``test-artifacts/map.png``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, text
 
-from gridsvc.db.embedded import free_port
 from gridsvc.services.keys import create_key
 from tests.helpers import unavailable
 
@@ -31,7 +24,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
 
 if not CHROMIUM.exists():  # CI installs it through scripts/bootstrap.sh
     unavailable("Debian chromium (/usr/bin/chromium) is not installed: run `make install`")
@@ -39,35 +31,6 @@ try:
     import playwright.sync_api as playwright
 except ImportError:
     unavailable("playwright is not installed: run `make install`")
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str, demo_district: str, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """``gridsvc serve`` on a free port of 127.0.0.1, against the test database."""
-    port = free_port()
-    home = tmp_path_factory.mktemp("map-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDSVC_")}
-    env.update(GRIDSVC_DATABASE_URL=database_url, GRIDSVC_PORT=str(port),
-               GRIDSVC_HOME=str(home), GRIDSVC_DEFAULT_DISTRICT=demo_district)  # fmt: skip
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen([GRIDSVC, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((home / "server.log").read_text()) from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")

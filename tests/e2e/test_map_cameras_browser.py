@@ -19,13 +19,12 @@ from cameras.simulate import tiny_jpeg
 from gridsvc.demo.load import load_cameras
 from gridsvc.repositories import camera_events as events_repo
 from gridsvc.services.keys import create_key
-from tests.e2e.test_map_browser import (  # noqa: F401 (fixtures)
+from tests.e2e.test_map_browser import (  # noqa: F401 (the playwright fixture)
     CHROMIUM,
     CHROMIUM_ARGS,
     LOCAL_HOSTS,
     _artifacts,
     playwright,
-    server,
 )
 
 pytestmark = pytest.mark.e2e
@@ -113,7 +112,7 @@ def add_events(conn, adcode: str, device_id: str, grid: str) -> str:  # type: ig
     return picture
 
 
-def test_camera_layers_and_card_in_chromium(server: str, engine: Engine, camera: dict) -> None:  # noqa: F811
+def test_camera_layers_and_card_in_chromium(server: str, engine: Engine, camera: dict) -> None:
     key, _ = create_key(engine, "operator", name="e2e cameras")
     attempted: list[str] = []
     errors: list[str] = []

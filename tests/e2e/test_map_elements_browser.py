@@ -22,7 +22,6 @@ from tests.e2e.test_map_browser import (  # noqa: F401 (fixtures)
     _artifacts,
     grid,
     playwright,
-    server,
 )
 from tests.elements_rows import Grid, delete_rows, grid_points, insert_rows, sample_rows
 
@@ -65,7 +64,7 @@ CARD = {  # data-path in the panel → the text shown (tests.elements_rows.EXPEC
 
 
 def test_grid_card_with_elements_in_chromium(
-    server: str,  # noqa: F811
+    server: str,
     engine: Engine,
     grid: dict,  # noqa: F811
     elements: None,

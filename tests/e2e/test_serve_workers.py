@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +18,9 @@ from gridsvc.db.embedded import free_port
 from gridsvc.services.keys import create_key
 from tests.camera_rows import add_cameras
 from tests.conftest import SCRATCH_DISTRICT as DISTRICT
+from tests.e2e.conftest import GRIDSVC
 
 pytestmark = pytest.mark.e2e
-GRIDSVC = str(Path(sys.executable).with_name("gridsvc"))
 
 
 def request(port: int, method: str, path: str, key: str, body: bytes | None = None) -> tuple:
