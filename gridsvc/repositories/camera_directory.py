@@ -14,14 +14,6 @@ def camera_versions(conn: Connection) -> dict[str, int]:
     return {adcode: int(version) for adcode, version in conn.execute(_VERSIONS)}
 
 
-def fingerprint(conn: Connection, adcode: str) -> tuple:
-    """(cameras, latest updated_at) of a district: changes when the registry writes, not
-    when events move a camera's last_seen."""
-    with conn.connection.driver_connection.cursor() as cur:
-        sql = "SELECT count(*), max(updated_at) FROM cameras WHERE adcode = %s"
-        return tuple(cur.execute(sql, (adcode,)).fetchone() or ())
-
-
 def district_cameras(conn: Connection, adcode: str) -> list[tuple]:
     """(device_id, grid_code, h3, integrator, aliases) of each camera of a district."""
     with conn.connection.driver_connection.cursor() as cur:

@@ -55,7 +55,6 @@ class Ambiguous(LookupError):
 class _District:
     version: int
     names: dict[str, CameraSummary]
-    fingerprint: tuple = ()
 
 
 class CameraDirectory:
@@ -143,13 +142,9 @@ class CameraDirectory:
                 loaded = dict(self._districts)
                 for adcode, version in versions.items():
                     entry = loaded.get(adcode)
-                    if entry is None or entry.version != version:
-                        mark = repo.fingerprint(conn, adcode)
-                        if entry is not None and entry.fingerprint == mark:
-                            names = entry.names  # only health fields moved (event sightings)
-                        else:
-                            names = _names(repo.district_cameras(conn, adcode), adcode)
-                        loaded[adcode] = _District(version, names, mark)
+                    if entry is None or entry.version != version:  # sightings leave it
+                        names = _names(repo.district_cameras(conn, adcode), adcode)
+                        loaded[adcode] = _District(version, names)
                 for gone in set(loaded) - set(versions):
                     del loaded[gone]
             self._districts = loaded
